@@ -1,0 +1,128 @@
+/*
+ * Minimal test support shared by all test programs.
+ *  - CHECK*(): assertions that print file:line and abort the test process
+ *    (with a non-zero exit code) on failure.
+ *  - lipc_test_broker_start/stop(): a private liteipcd per test, listening on
+ *    a socket in a fresh temporary directory; LITEIPC_SOCKET is set so that
+ *    everything the test (and its forked children) does talks to it.
+ */
+#ifndef LIPC_TEST_H
+#define LIPC_TEST_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (errno=%d %s)\n", __FILE__, \
+                    __LINE__, #cond, errno, strerror(errno));                    \
+            fflush(stderr);                                                      \
+            abort();                                                             \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                           \
+    do {                                                                         \
+        long long _a = (long long)(a), _b = (long long)(b);                      \
+        if (_a != _b) {                                                          \
+            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n",   \
+                    __FILE__, __LINE__, #a, _a, #b, _b);                         \
+            fflush(stderr);                                                      \
+            abort();                                                             \
+        }                                                                        \
+    } while (0)
+
+/* ioctl-style: expect -1 with errno == e */
+#define CHECK_ERRNO(expr, e)                                                     \
+    do {                                                                         \
+        errno = 0;                                                               \
+        long long _r = (long long)(expr);                                        \
+        if (_r != -1 || errno != (e)) {                                          \
+            fprintf(stderr, "%s:%d: %s: expected -1/%s, got %lld errno=%d (%s)\n", \
+                    __FILE__, __LINE__, #expr, #e, _r, errno, strerror(errno));  \
+            fflush(stderr);                                                      \
+            abort();                                                             \
+        }                                                                        \
+    } while (0)
+
+static inline long long lipc_test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct lipc_test_broker {
+    pid_t pid;
+    char dir[256];
+    char sock[300];
+};
+
+#ifndef LIPC_BROKER_PATH
+#define LIPC_BROKER_PATH "liteipcd"
+#endif
+
+/* Starts a private broker; returns 0 or aborts. */
+static inline int lipc_test_broker_start(struct lipc_test_broker *b)
+{
+    snprintf(b->dir, sizeof(b->dir), "/tmp/lipc-test-XXXXXX");
+    CHECK(mkdtemp(b->dir) != NULL);
+    snprintf(b->sock, sizeof(b->sock), "%s/liteipcd.sock", b->dir);
+    setenv("LITEIPC_SOCKET", b->sock, 1);
+    b->pid = fork();
+    CHECK(b->pid >= 0);
+    if (b->pid == 0) {
+        const char *bin = getenv("LIPC_TEST_BROKER");
+        if (!bin)
+            bin = LIPC_BROKER_PATH;
+        execl(bin, "liteipcd", "--socket", b->sock, (char *)NULL);
+        fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    for (int i = 0; i < 500; i++) {          /* up to 5 s (sanitizer builds are slow) */
+        struct stat st;
+        if (stat(b->sock, &st) == 0)
+            return 0;
+        int status;
+        if (waitpid(b->pid, &status, WNOHANG) == b->pid) {
+            fprintf(stderr, "broker exited early (status %d)\n", status);
+            abort();
+        }
+        usleep(10000);
+    }
+    fprintf(stderr, "broker did not come up\n");
+    abort();
+}
+
+/* Stops the broker (SIGTERM), checks it exited cleanly, removes the dir. */
+static inline int lipc_test_broker_stop(struct lipc_test_broker *b)
+{
+    int status = 0;
+    if (b->pid > 0) {
+        kill(b->pid, SIGTERM);
+        CHECK(waitpid(b->pid, &status, 0) == b->pid);
+        b->pid = 0;
+    }
+    unlink(b->sock);
+    rmdir(b->dir);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Waits for a child and returns its exit code (128+sig if killed). */
+static inline int lipc_test_wait(pid_t pid)
+{
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+#endif
