@@ -1,0 +1,2 @@
+#include "serializer.h"
+int main(void) { return 0; }
