@@ -1,0 +1,620 @@
+/*
+ * lipc_msg.c - IPC_SEND_RECV_MSG and the other ioctls: sending, receiving
+ * (with reply matching and timeouts), freeing, and turning broker events
+ * into messages in the receive pool.
+ */
+#include "lipc_internal.h"
+#include "lipc_conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/uio.h>
+
+#define ALIGN8(x) (((x) + 7u) & ~7u)
+
+static size_t msg_block_size(uint32_t data_sz, uint32_t nobj)
+{
+    return sizeof(IpcMsg) + ALIGN8((size_t)data_sz) + (size_t)nobj * sizeof(size_t);
+}
+
+static struct lipc_rxinfo *rx_at(size_t off)
+{
+    return &lipc_g.rx[off / LIPC_POOL_UNIT];
+}
+
+static void publish_pool_usage(void)
+{
+    if (lipc_g.priv)
+        atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
+}
+
+/* Frees a received block and, for a message, what its objects still hold
+ * when it was never handed out (rollback).  Lock held. */
+static void block_free_locked(size_t off, bool rollback)
+{
+    struct lipc_rxinfo *rx = rx_at(off);
+    if (rx->kind == LIPC_RX_MSG && rollback) {
+        IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
+        const size_t *offs = (const size_t *)((char *)m + sizeof(IpcMsg) + ALIGN8((size_t)m->dataSz));
+        char *data = (char *)m + sizeof(IpcMsg);
+        for (uint32_t i = 0; i < m->spObjNum; i++) {
+            SpecialObj o;
+            memcpy(&o, data + offs[i], sizeof(o));
+            if (o.type == OBJ_FD)
+                close((int)o.content.fd);
+            else if (o.type == OBJ_PTR && o.content.ptr.buff) {
+                long po = lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
+                if (po >= 0 && rx_at((size_t)po)->kind == LIPC_RX_PTR && !rx_at((size_t)po)->user) {
+                    memset(rx_at((size_t)po), 0, sizeof(*rx));
+                    lipc_pool_free(&lipc_g.pool, (size_t)po);
+                }
+            }
+        }
+    }
+    memset(rx, 0, sizeof(*rx));
+    lipc_pool_free(&lipc_g.pool, off);
+    publish_pool_usage();
+}
+
+/* Marks a message and its OBJ_PTR buffers as the user's. Lock held. */
+static void hand_out_locked(size_t off)
+{
+    IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
+    rx_at(off)->user = 1;
+    const size_t *offs = (const size_t *)((char *)m + sizeof(IpcMsg) + ALIGN8((size_t)m->dataSz));
+    char *data = (char *)m + sizeof(IpcMsg);
+    for (uint32_t i = 0; i < m->spObjNum; i++) {
+        SpecialObj o;
+        memcpy(&o, data + offs[i], sizeof(o));
+        if (o.type == OBJ_PTR && o.content.ptr.buff) {
+            long po = lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
+            if (po >= 0)
+                rx_at((size_t)po)->user = 1;
+        }
+    }
+}
+
+/* ---- queue ---------------------------------------------------------------- */
+
+static int q_push(struct lipc_q *q, uint32_t v)
+{
+    if (q->n == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 16;
+        uint32_t *nv = malloc(cap * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        for (uint32_t i = 0; i < q->n; i++)
+            nv[i] = q->v[(q->head + i) % q->cap];
+        free(q->v);
+        q->v = nv;
+        q->cap = cap;
+        q->head = 0;
+    }
+    q->v[(q->head + q->n) % q->cap] = v;
+    q->n++;
+    return 0;
+}
+
+static uint32_t q_at(const struct lipc_q *q, uint32_t i) { return q->v[(q->head + i) % q->cap]; }
+
+static void q_remove(struct lipc_q *q, uint32_t i)
+{
+    for (uint32_t j = i; j + 1 < q->n; j++)
+        q->v[(q->head + j) % q->cap] = q->v[(q->head + j + 1) % q->cap];
+    q->n--;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+/* Places a broker-path message in the pool.  Returns 0, -ENOMEM (pool full:
+ * keep it for later) or -EPROTO (malformed: dropped). Lock held. */
+static int materialise_locked(struct lipc_thr *t, const void *pkt, int *fds, unsigned nfds)
+{
+    const struct lipc_hdr *h = pkt;
+    struct lipc_wire_msg wm;
+    if (h->len < sizeof(wm))
+        return -EPROTO;
+    memcpy(&wm, (const char *)pkt + sizeof(*h), sizeof(wm));
+    size_t need = sizeof(wm) + (size_t)wm.data_sz + (size_t)wm.sp_obj_num * 8 + wm.ptr_total;
+    if (wm.data_sz > LIPC_MAX_PACKET || wm.sp_obj_num > IPC_MSG_OBJECT_NUM_MAX ||
+        wm.ptr_total > LIPC_MAX_PACKET || need != h->len || wm.nfds != nfds)
+        return -EPROTO;
+    const char *data = (const char *)pkt + sizeof(*h) + sizeof(wm);
+    const uint64_t *woffs = (const uint64_t *)(data + wm.data_sz);
+    const char *ptrs = data + wm.data_sz + (size_t)wm.sp_obj_num * 8;
+
+    long off = lipc_pool_alloc(&lipc_g.pool, msg_block_size(wm.data_sz, wm.sp_obj_num));
+    if (off < 0)
+        return -ENOMEM;
+    char *blk = lipc_pool_rw(&lipc_g.pool, (size_t)off);
+    const char *ublk = lipc_pool_ro(&lipc_g.pool, (size_t)off);
+    IpcMsg *m = (IpcMsg *)blk;
+    char *mdata = blk + sizeof(IpcMsg);
+    size_t *moffs = (size_t *)(mdata + ALIGN8((size_t)wm.data_sz));
+    memcpy(mdata, data, wm.data_sz);
+    unsigned fdi = 0;
+    size_t ptri = 0;
+    long ptr_blocks[IPC_MSG_OBJECT_NUM_MAX];
+    unsigned nptr = 0;
+    int err = 0;
+    for (uint32_t i = 0; i < wm.sp_obj_num && !err; i++) {
+        uint64_t o = woffs[i];
+        if (wm.data_sz < sizeof(SpecialObj) || o > wm.data_sz - sizeof(SpecialObj) ||
+            (i > 0 && o < woffs[i - 1] + sizeof(SpecialObj))) {
+            err = -EPROTO;
+            break;
+        }
+        moffs[i] = (size_t)o;
+        SpecialObj so;
+        memcpy(&so, mdata + o, sizeof(so));
+        if (so.type == OBJ_FD) {
+            if (fdi >= nfds) {
+                err = -EPROTO;
+                break;
+            }
+            so.content.fd = (uint32_t)fds[fdi];
+            fds[fdi++] = -1;            /* now owned by the message */
+        } else if (so.type == OBJ_PTR) {
+            uint32_t sz = so.content.ptr.buffSz;
+            if (sz == 0 || sz > wm.ptr_total - ptri) {
+                err = -EPROTO;
+                break;
+            }
+            long po = lipc_pool_alloc(&lipc_g.pool, sz);
+            if (po < 0) {
+                err = -ENOMEM;
+                break;
+            }
+            ptr_blocks[nptr++] = po;
+            memcpy(lipc_pool_rw(&lipc_g.pool, (size_t)po), ptrs + ptri, sz);
+            ptri += sz;
+            struct lipc_rxinfo *prx = rx_at((size_t)po);
+            prx->kind = LIPC_RX_PTR;
+            so.content.ptr.buff = lipc_pool_ro(&lipc_g.pool, (size_t)po);
+        }
+        memcpy(mdata + o, &so, sizeof(so));
+    }
+    if (err) {
+        /* undo: fds taken so far go back to the caller's array to be closed */
+        for (unsigned i = 0; i < nptr; i++) {
+            memset(rx_at((size_t)ptr_blocks[i]), 0, sizeof(struct lipc_rxinfo));
+            lipc_pool_free(&lipc_g.pool, (size_t)ptr_blocks[i]);
+        }
+        for (uint32_t i = 0, k = 0; i < wm.sp_obj_num && k < fdi; i++) {
+            SpecialObj so;
+            memcpy(&so, mdata + moffs[i], sizeof(so));
+            if (so.type == OBJ_FD)
+                fds[k++] = (int)so.content.fd;
+        }
+        lipc_pool_free(&lipc_g.pool, (size_t)off);
+        return err;
+    }
+    m->type = (MsgType)wm.type;
+    m->target.handle = wm.target_handle;
+    m->target.token = (uintptr_t)wm.target_token;
+    m->target.cookie = (uintptr_t)wm.target_cookie;
+    m->code = wm.code;
+    m->flag = wm.flag;
+    m->timestamp = wm.timestamp;
+    m->dataSz = wm.data_sz;
+    m->data = wm.data_sz ? (void *)(ublk + sizeof(IpcMsg)) : NULL;
+    m->spObjNum = wm.sp_obj_num;
+    m->offsets = wm.sp_obj_num ? (void *)(ublk + ((char *)moffs - blk)) : NULL;
+    m->processID = wm.pid;
+    m->taskID = wm.tid;
+    m->userID = wm.uid;
+    m->gid = wm.gid;
+    struct lipc_rxinfo *rx = rx_at((size_t)off);
+    rx->kind = LIPC_RX_MSG;
+    rx->user = 0;
+    rx->need = wm.pool_need;
+    rx->src_pid = wm.pid;
+    if (q_push(&t->inq, (uint32_t)off) < 0) {
+        block_free_locked((size_t)off, true);
+        return -ENOMEM;
+    }
+    atomic_fetch_add(&lipc_g.priv->brk_recv, wm.pool_need);
+    publish_pool_usage();
+    return 0;
+}
+
+void lipc_msg_on_event(struct lipc_thr *t, void *pkt, int *fds, unsigned nfds)
+{
+    const struct lipc_hdr *h = pkt;
+    if (h->op != LIPC_OP_EV_MSG) {
+        lipc_close_fds(fds, nfds);
+        return;
+    }
+    pthread_mutex_lock(&lipc_g.lock);
+    int r = t->backlog ? -ENOMEM : materialise_locked(t, pkt, fds, nfds);
+    pthread_mutex_unlock(&lipc_g.lock);
+    if (r == -ENOMEM) {
+        /* The pool is full (the user holds too many messages): keep the raw
+         * packet, in order, until BUFF_FREE makes room.  Never dropped. */
+        struct lipc_backlog *b = calloc(1, sizeof(*b));
+        void *copy = b ? malloc(sizeof(*h) + h->len) : NULL;
+        if (b && copy) {
+            memcpy(copy, pkt, sizeof(*h) + h->len);
+            b->pkt = copy;
+            memcpy(b->fds, fds, nfds * sizeof(int));
+            b->nfds = nfds;
+            *t->backlog_tail = b;
+            t->backlog_tail = &b->next;
+            return;
+        }
+        free(b);
+        free(copy);
+    }
+    lipc_close_fds(fds, nfds);      /* fds not taken by the message */
+}
+
+void lipc_msg_retry_backlog(struct lipc_thr *t)
+{
+    while (t->backlog) {
+        struct lipc_backlog *b = t->backlog;
+        pthread_mutex_lock(&lipc_g.lock);
+        int r = materialise_locked(t, b->pkt, b->fds, b->nfds);
+        pthread_mutex_unlock(&lipc_g.lock);
+        if (r == -ENOMEM)
+            return;
+        t->backlog = b->next;
+        if (!t->backlog)
+            t->backlog_tail = &t->backlog;
+        lipc_close_fds(b->fds, b->nfds);
+        free(b->pkt);
+        free(b);
+    }
+}
+
+void lipc_msg_thread_gone(struct lipc_thr *t)
+{
+    for (uint32_t i = 0; i < t->inq.n; i++)
+        block_free_locked(q_at(&t->inq, i), true);
+    t->inq.n = 0;
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static int check_para(const IpcMsg *m, bool compat)
+{
+    if (m->dataSz > 0 && !m->data)
+        return -EINVAL;
+    if (m->spObjNum > 0 && !m->offsets)
+        return -EINVAL;
+    if (compat && m->dataSz > IPC_MSG_DATA_SZ_MAX)
+        return -EINVAL;
+    if (m->spObjNum > IPC_MSG_OBJECT_NUM_MAX)
+        return -EINVAL;
+    if ((size_t)m->dataSz < (size_t)m->spObjNum * sizeof(SpecialObj))
+        return -EINVAL;
+    const size_t *offs = m->offsets;
+    for (uint32_t i = 0; i < m->spObjNum; i++) {
+        if (offs[i] > m->dataSz - sizeof(SpecialObj) ||
+            (i > 0 && offs[i] < offs[i - 1] + sizeof(SpecialObj)))
+            return -EINVAL;
+    }
+    return 0;
+}
+
+/* IsValidReply against the request block at req_off. Lock held. */
+static int check_reply_locked(const IpcMsg *reply, long req_off)
+{
+    if (req_off < 0)
+        return -EINVAL;
+    struct lipc_rxinfo *rx = rx_at((size_t)req_off);
+    const IpcMsg *rq = lipc_pool_rw(&lipc_g.pool, (size_t)req_off);
+    if (rx->kind != LIPC_RX_MSG || rq->type != MT_REQUEST || (rq->flag & LITEIPC_FLAG_ONEWAY) ||
+        reply->timestamp != rq->timestamp || (uint32_t)reply->target.handle != rq->taskID)
+        return -EINVAL;
+    if (lipc_now_ns() > rq->timestamp + LITEIPC_TIMEOUT_NS)
+        return -ETIME;
+    return 0;
+}
+
+struct send_result {
+    uint32_t dst_pid, dst_tid;
+};
+
+static int send_via_broker(struct lipc_thr *t, const IpcMsg *m, uint64_t ts, uint32_t reply_pid,
+                           bool sync, struct send_result *res)
+{
+    struct lipc_wire_msg wm = {
+        .type = (uint32_t)m->type, .code = m->code, .flag = m->flag, .data_sz = m->dataSz,
+        .sp_obj_num = m->spObjNum, .target_handle = m->target.handle,
+        .target_token = m->target.token, .target_cookie = m->target.cookie, .timestamp = ts,
+        .pid = reply_pid,       /* for replies: the process the request came from */
+        .wflags = sync ? LIPC_WF_SYNC : 0,
+    };
+    uint64_t offs[IPC_MSG_OBJECT_NUM_MAX];
+    int fds[LIPC_MAX_FDS];
+    unsigned nfds = 0;
+    struct iovec iov[3 + 1];
+    int iovcnt = 0;
+    char *ptrbuf = NULL;
+    size_t ptr_total = 0;
+    const size_t *soffs = m->offsets;
+    for (uint32_t i = 0; i < m->spObjNum; i++) {
+        SpecialObj o;
+        offs[i] = soffs[i];
+        memcpy(&o, (const char *)m->data + soffs[i], sizeof(o));
+        if (o.type == OBJ_FD) {
+            if (nfds == LIPC_MAX_FDS)
+                return -EINVAL;
+            fds[nfds++] = (int)o.content.fd;
+        } else if (o.type == OBJ_PTR) {
+            if (!o.content.ptr.buff || o.content.ptr.buffSz == 0)
+                return -EINVAL;
+            ptr_total += o.content.ptr.buffSz;
+        } else if (o.type != OBJ_SVC) {
+            return -EINVAL;
+        }
+    }
+    if (ptr_total > LIPC_MAX_PACKET)
+        return -ENOMEM;
+    if (ptr_total) {
+        ptrbuf = malloc(ptr_total);
+        if (!ptrbuf)
+            return -ENOMEM;
+        size_t at = 0;
+        for (uint32_t i = 0; i < m->spObjNum; i++) {
+            SpecialObj o;
+            memcpy(&o, (const char *)m->data + soffs[i], sizeof(o));
+            if (o.type != OBJ_PTR)
+                continue;
+            /* read the user's buffer safely: a bad address is EINVAL */
+            struct iovec l = { ptrbuf + at, o.content.ptr.buffSz };
+            struct iovec r = { o.content.ptr.buff, o.content.ptr.buffSz };
+            if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)o.content.ptr.buffSz) {
+                free(ptrbuf);
+                return -EINVAL;
+            }
+            at += o.content.ptr.buffSz;
+        }
+    }
+    wm.ptr_total = (uint32_t)ptr_total;
+    wm.nfds = nfds;
+    iov[iovcnt++] = (struct iovec){ &wm, sizeof(wm) };
+    if (m->dataSz)
+        iov[iovcnt++] = (struct iovec){ m->data, m->dataSz };
+    if (m->spObjNum)
+        iov[iovcnt++] = (struct iovec){ offs, m->spObjNum * sizeof(uint64_t) };
+    if (ptr_total)
+        iov[iovcnt++] = (struct iovec){ ptrbuf, ptr_total };
+    struct lipc_send_ack ack = { 0 };
+    int r = lipc_rpc(t, LIPC_OP_SEND, iov, iovcnt, fds, nfds, &ack, sizeof(ack), NULL, NULL);
+    free(ptrbuf);
+    if (r >= 0 && res) {
+        res->dst_pid = ack.dst_pid;
+        res->dst_tid = ack.dst_tid;
+    }
+    return r < 0 ? r : 0;
+}
+
+/* ---- receiving ------------------------------------------------------------ */
+
+struct wait_ctx {
+    bool sync;
+    uint64_t ts;
+    uint32_t dst_pid;
+};
+
+/* Looks through the thread's queue for the next acceptable message.
+ * Returns 1 with *out set, 0 if none, -ENOENT for a failed reply. */
+static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
+{
+    for (uint32_t i = 0; i < t->inq.n;) {
+        uint32_t off = q_at(&t->inq, i);
+        const IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
+        const struct lipc_rxinfo *rx = rx_at(off);
+        bool is_reply = m->type == MT_REPLY || m->type == MT_FAILED_REPLY;
+        if (!w->sync) {
+            if (is_reply) {             /* a receive-only loop drops replies */
+                q_remove(&t->inq, i);
+                block_free_locked(off, true);
+                continue;
+            }
+            q_remove(&t->inq, i);
+            hand_out_locked(off);
+            *out = lipc_pool_ro(&lipc_g.pool, off);
+            return 1;
+        }
+        if (!is_reply) {                /* kept for a later receive */
+            i++;
+            continue;
+        }
+        bool match = m->timestamp == w->ts && (rx->src_pid == w->dst_pid || rx->src_pid == 0);
+        q_remove(&t->inq, i);
+        if (!match) {
+            block_free_locked(off, true);
+            continue;
+        }
+        if (m->type == MT_FAILED_REPLY) {
+            block_free_locked(off, true);
+            return -ENOENT;
+        }
+        hand_out_locked(off);
+        *out = lipc_pool_ro(&lipc_g.pool, off);
+        return 1;
+    }
+    return 0;
+}
+
+static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms, IpcMsg **out)
+{
+    uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : lipc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    for (;;) {
+        lipc_msg_retry_backlog(t);
+        pthread_mutex_lock(&lipc_g.lock);
+        int r = pick_locked(t, w, out);
+        pthread_mutex_unlock(&lipc_g.lock);
+        if (r != 0)
+            return r < 0 ? r : 0;
+        int wait_ms = -1;
+        if (deadline != UINT64_MAX) {
+            uint64_t now = lipc_now_ns();
+            if (now >= deadline)
+                return -ETIME;
+            wait_ms = (int)((deadline - now + 999999) / 1000000);
+        }
+        r = lipc_thr_pump(t, wait_ms);
+        if (r < 0)
+            return r == -ECONNRESET ? -EIO : r;
+    }
+}
+
+/* ---- IPC_SEND_RECV_MSG ------------------------------------------------- */
+
+static int send_recv(IpcContent *c, int timeout_ms, bool compat)
+{
+    int err = 0;
+    struct lipc_thr *t = lipc_thr_get(&err);
+    if (!t)
+        return err;
+    if (!atomic_load(&lipc_g.priv->cms_set))
+        return -EINVAL;
+    uint32_t flag = c->flag;
+    long free_off = -1;
+    int ret = 0;
+
+    pthread_mutex_lock(&lipc_g.lock);
+    if (flag & BUFF_FREE) {
+        free_off = lipc_pool_lookup(&lipc_g.pool, c->buffToFree);
+        if (free_off >= 0 && !rx_at((size_t)free_off)->user)
+            free_off = -EFAULT;
+        if (free_off < 0) {
+            pthread_mutex_unlock(&lipc_g.lock);
+            return (int)free_off;
+        }
+        rx_at((size_t)free_off)->user = 0;      /* taken off the used list */
+    }
+    pthread_mutex_unlock(&lipc_g.lock);
+
+    bool sync = (flag & SEND) && (flag & RECV);
+    struct wait_ctx w = { .sync = sync };
+    if (flag & SEND) {
+        IpcMsg m;
+        if (!c->outMsg) {
+            ret = -EINVAL;
+            goto free_buf;
+        }
+        m = *c->outMsg;
+        if (m.type != MT_REQUEST && m.type != MT_REPLY && m.type != MT_FAILED_REPLY) {
+            ret = -EINVAL;
+            goto free_buf;
+        }
+        ret = check_para(&m, compat);
+        if (ret)
+            goto free_buf;
+        uint64_t ts = m.timestamp;
+        uint32_t reply_pid = 0;
+        if (m.type == MT_REQUEST) {
+            ts = lipc_now_ns();
+            if (ts <= t->last_ts)
+                ts = t->last_ts + 1;
+            t->last_ts = ts;
+        } else {
+            if (!(flag & BUFF_FREE)) {
+                ret = -EINVAL;
+                goto free_buf;
+            }
+            pthread_mutex_lock(&lipc_g.lock);
+            ret = check_reply_locked(&m, free_off);
+            reply_pid = rx_at((size_t)free_off)->src_pid;
+            pthread_mutex_unlock(&lipc_g.lock);
+            if (ret)
+                goto free_buf;
+        }
+        struct send_result res = { 0 };
+        ret = send_via_broker(t, &m, ts, reply_pid, sync && m.type == MT_REQUEST, &res);
+        w.ts = ts;
+        w.dst_pid = res.dst_pid;
+    }
+free_buf:
+    if (free_off >= 0) {
+        pthread_mutex_lock(&lipc_g.lock);
+        block_free_locked((size_t)free_off, false);
+        pthread_mutex_unlock(&lipc_g.lock);
+    }
+    if (ret == 0 && (flag & RECV)) {
+        IpcMsg *in = NULL;
+        ret = do_read(t, &w, sync && timeout_ms < 0 ? LITEIPC_TIMEOUT_MS : timeout_ms, &in);
+        if (ret == 0)
+            c->inMsg = in;
+    }
+    if (sync)
+        atomic_store(&lipc_g.priv->slot[t->slot].wait_tid, 0);
+    return ret;
+}
+
+LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
+{
+    if (!content)
+        return -EINVAL;
+    pthread_mutex_lock(&lipc_g.lock);
+    int r = !lipc_g.open ? -EINVAL : !lipc_g.mapped ? -ENOMEM : 0;
+    pthread_mutex_unlock(&lipc_g.lock);
+    if (r)
+        return r;
+    return send_recv(content, timeout_ms, false);
+}
+
+static int do_ioctl(int fd, unsigned long req, void *arg)
+{
+    pthread_mutex_lock(&lipc_g.lock);
+    int r = !lipc_dev_is_fd_locked(fd) ? -EBADF : !lipc_g.open ? -EINVAL : !lipc_g.mapped ? -ENOMEM : 0;
+    pthread_mutex_unlock(&lipc_g.lock);
+    if (r)
+        return r;
+    struct lipc_thr *t;
+    switch (req) {
+    case IPC_GET_VERSION:
+        if (!arg)
+            return -EINVAL;
+        ((IpcVersion *)arg)->driverVersion = LITEIPC_DRIVER_VERSION;
+        return 0;
+    case IPC_SEND_RECV_MSG:
+        if (!arg)
+            return -EINVAL;
+        return send_recv(arg, LITEIPC_TIMEOUT_MS, true);
+    case IPC_SET_CMS: {
+        uint64_t max = (uint64_t)(uintptr_t)arg;
+        if (max < sizeof(IpcMsg))
+            return -EINVAL;
+        if (!(t = lipc_thr_get(&r)))
+            return r;
+        struct iovec v = { &max, sizeof(max) };
+        return lipc_rpc(t, LIPC_OP_SET_CMS, &v, 1, NULL, 0, NULL, 0, NULL, NULL);
+    }
+    case IPC_CMS_CMD: {
+        if (!arg)
+            return -EINVAL;
+        if (!(t = lipc_thr_get(&r)))
+            return r;
+        CmsCmdContent c;
+        memcpy(&c, arg, sizeof(c));
+        struct iovec v = { &c, sizeof(c) };
+        r = lipc_rpc(t, LIPC_OP_CMS_CMD, &v, 1, NULL, 0, &c, sizeof(c), NULL, NULL);
+        if (r >= 0 || c.cmd == CMS_GEN_HANDLE)
+            ((CmsCmdContent *)arg)->serviceHandle = c.serviceHandle;
+        return r;
+    }
+    case IPC_SET_IPC_THREAD:
+        if (!(t = lipc_thr_get(&r)))
+            return r;
+        return lipc_rpc(t, LIPC_OP_SET_IPC_THREAD, NULL, 0, NULL, 0, NULL, 0, NULL, NULL);
+    default:
+        return -EINVAL;
+    }
+}
+
+LIPC_EXPORT int lipc_dev_ioctl(int fd, unsigned long req, void *arg)
+{
+    int r = do_ioctl(fd, req, arg);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return r;
+}
