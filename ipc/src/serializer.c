@@ -926,10 +926,14 @@ bool WriteRemoteObject(IpcIo *io, const SvcIdentity *svc)
     if (!IpcIoHookWriteRemoteObject(&copy)) {
         return false;
     }
+    /* Field by field into a zeroed object: a struct copy would put the
+     * caller's padding bytes (uninitialised stack) on the wire. */
     SpecialObj obj;
-    memset(&obj, 0, sizeof(obj));   /* deterministic padding on the wire */
+    memset(&obj, 0, sizeof(obj));
     obj.type = OBJ_SVC;
-    obj.content.svc = copy;
+    obj.content.svc.handle = copy.handle;
+    obj.content.svc.token = copy.token;
+    obj.content.svc.cookie = copy.cookie;
     return IoPushSpecObj(io, &obj);
 }
 
