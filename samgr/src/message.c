@@ -85,7 +85,7 @@ uint32 *SAMGR_SendSharedRequest(const Identity *identity, const Request *request
     exchange.id.queueId = NULL;
     int32 err = SharedSend(identity->queueId, &exchange, 0);
     if (err != EC_SUCCESS) {
-        HILOG_ERROR(HILOG_MODULE_SAMGR, "SharedRequest to service %d failed (%d)", identity->serviceId, err);
+        HILOG_INFO(HILOG_MODULE_SAMGR, "SharedRequest to service %d failed (%d)", identity->serviceId, err);
         (void)FreeReference(&exchange);
     }
     return exchange.sharedRef;
@@ -104,7 +104,7 @@ int32 SAMGR_SendSharedDirectRequest(const Identity *id, const Request *req, cons
     exchange.id.queueId = NULL;
     int32 err = SharedSend(id->queueId, &exchange, 0);
     if (err != EC_SUCCESS) {
-        HILOG_ERROR(HILOG_MODULE_SAMGR, "SharedDirectRequest to service %d failed (%d)", id->serviceId, err);
+        HILOG_INFO(HILOG_MODULE_SAMGR, "SharedDirectRequest to service %d failed (%d)", id->serviceId, err);
         (void)FreeReference(&exchange);
     }
     *ref = exchange.sharedRef;
