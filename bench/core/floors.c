@@ -95,6 +95,7 @@ struct rtt_shm {
     uint64_t done;              /* samples written */
     uint32_t capped;
     int err;
+    int cpu_cli, cpu_srv;       /* CPU each side ran on at the end */
     char reqbuf[FLOOR_MAX_SIZE] ALIGNED;
     char repbuf[FLOOR_MAX_SIZE] ALIGNED;
 };
@@ -121,6 +122,7 @@ static int rtt_server(void *p)
             ssize_t n = recv(s->sv[1], local, FLOOR_MAX_SIZE, 0);
             if (n <= 0)
                 break;                      /* client closed: done */
+            s->cpu_srv = sched_getcpu();
             if (send(s->sv[1], local, size, 0) != (ssize_t)size)
                 return 2;
         }
@@ -133,8 +135,10 @@ static int rtt_server(void *p)
     for (uint32_t seq = 1;; seq = (seq + 1) & CNT_MASK) {
         uint32_t got;
         WORD_WAIT(&s->req, block, got, got == seq);
-        if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+            s->cpu_srv = sched_getcpu();
             break;
+        }
         memcpy(s->repbuf, local, size);
         word_post(&s->rep, seq, block);
     }
@@ -193,6 +197,7 @@ static int rtt_client(void *p)
         }
     }
     s->done = k;
+    s->cpu_cli = sched_getcpu();
 
     if (impl == FLOOR_UNIX) {
         close(s->sv[0]);                    /* EOF ends the server */
@@ -215,10 +220,14 @@ int floor_rtt(const struct bench_config *cfg, int impl, int cold, int pl, uint32
         return -EINVAL;
     }
     uint64_t iters = cold ? cfg->iters_cold : bench_hot_iters(cfg, size);
+    if (cold && impl == FLOOR_SPIN && iters > 100)
+        iters = 100;            /* a reference only: a busy-polling service is never idle */
     uint64_t warmup = cold ? 2 : (iters / 10 > 1000 ? 1000 : iters / 10 + 10);
     uint64_t cap_iters = iters, cap_ns = cfg->row_cap_ns;
     if (cold)
         cap_ns = iters * (cfg->cold_idle_ns + 5000000ull) + cfg->row_cap_ns;
+    if (impl == FLOOR_SPIN && pl == PL_UNPINNED && !cold && cap_ns > cfg->patho_cap_ns)
+        cap_ns = cfg->patho_cap_ns;     /* the scheduler may put both on one CPU */
     if (impl == FLOOR_SPIN && pl == PL_SAME) {
         /* Each side burns the other's timeslice: milliseconds per call. */
         row->pathological = 1;
@@ -282,11 +291,19 @@ int floor_rtt(const struct bench_config *cfg, int impl, int cold, int pl, uint32
     row->iters = s->done;
     row->capped = (int)s->capped;
     bench_stats_compute(samples, s->done, &row->st);
-    if (row->pathological)
+    if (impl == FLOOR_SPIN && pl != PL_SAME && row->st.p50 > 100000) {
+        row->pathological = 1;
+        snprintf(row->note, sizeof(row->note),
+                 "the scheduler ran both busy-polling processes on one CPU%s",
+                 row->capped ? "; capped" : "");
+    } else if (row->pathological)
         snprintf(row->note, sizeof(row->note), "busy-poll against a peer on the same CPU (%s)",
                  row->capped ? "capped" : "all iterations");
     else if (row->capped)
         snprintf(row->note, sizeof(row->note), "stopped by the time cap");
+    if (pl == PL_UNPINNED && s->cpu_cli == s->cpu_srv && !row->note[0])
+        snprintf(row->note, sizeof(row->note), "client and server were on CPU%d at the end",
+                 s->cpu_cli);
 out:
     if (ret < 0) {
         row->status = ST_FAILED;
@@ -303,6 +320,9 @@ out:
 #define RING_SLOTS 1024u            /* power of two */
 #define MSG_SIZE 64u
 #define END_MARK UINT64_MAX
+/* Each side publishes its index every RING_BATCH messages and always before
+ * it waits (so the peer can never wait for progress that is not visible). */
+#define RING_BATCH 32u
 
 struct ring_shm {
     uint32_t tail ALIGNED;      /* producer count (<<1 | consumer waiting) */
@@ -312,6 +332,7 @@ struct ring_shm {
     int sv[2];
     uint64_t run_ns;
     uint64_t t_first, t_last, count, sent;
+    int cpu_prod, cpu_cons;     /* CPU each side ran on at the end */
     char slots[RING_SLOTS][MSG_SIZE] ALIGNED;
 };
 
@@ -337,14 +358,18 @@ static int tput_consumer(void *p)
         }
     } else {
         int block = s->impl == FLOOR_FUTEX;
-        uint32_t head = 0, tail = 0;
+        uint32_t head = 0, tail = 0, posted = 0;
         __atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
         for (;;) {
-            if (head == tail)
+            if (head == tail) {
+                if (posted != head)         /* publish progress before waiting */
+                    word_post(&s->head, posted = head, block);
                 WORD_WAIT(&s->tail, block, tail, tail != head);
+            }
             memcpy(msg, s->slots[head % RING_SLOTS], MSG_SIZE);
             head = (head + 1) & CNT_MASK;
-            word_post(&s->head, head, block);
+            if (((head - posted) & CNT_MASK) >= RING_BATCH)
+                word_post(&s->head, posted = head, block);
             memcpy(&mark, msg, sizeof(mark));
             if (mark == END_MARK)
                 break;
@@ -353,6 +378,7 @@ static int tput_consumer(void *p)
         }
     }
     s->t_last = bench_now_ns();
+    s->cpu_cons = sched_getcpu();
     s->t_first = t_first;
     s->count = count;
     return 0;
@@ -368,7 +394,7 @@ static int tput_producer(void *p)
     if (bench_wait_flag(&s->ready, 5000000000ull) < 0)
         return 1;
     int block = s->impl == FLOOR_FUTEX;
-    uint32_t tail = 0, head = 0;
+    uint32_t tail = 0, head = 0, posted = 0;
     uint64_t end = bench_now_ns() + s->run_ns;
     uint64_t seq = 0;
     for (int last = 0; !last;) {
@@ -382,13 +408,18 @@ static int tput_producer(void *p)
                 return 2;
             continue;
         }
-        if (((tail - head) & CNT_MASK) >= RING_SLOTS)
+        if (((tail - head) & CNT_MASK) >= RING_SLOTS) {
+            if (posted != tail)             /* publish progress before waiting */
+                word_post(&s->tail, posted = tail, block);
             WORD_WAIT(&s->head, block, head, ((tail - head) & CNT_MASK) < RING_SLOTS);
+        }
         memcpy(s->slots[tail % RING_SLOTS], msg, MSG_SIZE);
         tail = (tail + 1) & CNT_MASK;
-        word_post(&s->tail, tail, block);
+        if (last || ((tail - posted) & CNT_MASK) >= RING_BATCH)
+            word_post(&s->tail, posted = tail, block);
     }
     s->sent = seq - 1;
+    s->cpu_prod = sched_getcpu();
     if (s->impl == FLOOR_UNIX)
         close(s->sv[0]);
     return 0;
@@ -444,6 +475,11 @@ int floor_tput(const struct bench_config *cfg, int impl, int pl, struct bench_ro
                  (unsigned long long)s->sent, (unsigned long long)s->count);
     else if (row->pathological)
         snprintf(row->note, sizeof(row->note), "busy-poll against a peer on the same CPU");
+    else if (pl == PL_UNPINNED && s->cpu_prod == s->cpu_cons) {
+        row->pathological = impl == FLOOR_SPIN;
+        snprintf(row->note, sizeof(row->note), "sender and receiver were on CPU%d at the end",
+                 s->cpu_prod);
+    }
 out:
     if (ret < 0) {
         row->status = ST_FAILED;

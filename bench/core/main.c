@@ -89,9 +89,9 @@ static int parse_args(int argc, char **argv, struct bench_config *cfg)
         cfg->iters_hot = 20000;
         cfg->iters_cold = 200;
         cfg->row_cap_ns = 3000000000ull;
-        cfg->patho_iters = 100;
+        cfg->patho_iters = 50;
         cfg->patho_cap_ns = 1000000000ull;
-        cfg->tput_ns = 500000000ull;
+        cfg->tput_ns = 300000000ull;
         cfg->idle_ns = 1000000000ull;
     }
     if (iters)

@@ -47,7 +47,7 @@ static int row_targets(const struct bench_table *t, const struct bench_row *r,
             out[n++] = (struct target){ "cold<=1.3x_futex", p50 <= 1.3 * (double)f.futex->st.p50 };
         if (hot && r->size == 64 && r->placement == PL_CROSS) {
             out[n++] = (struct target){ "hot<=1us", p50 <= 1000.0 };
-            if (f.spin)
+            if (f.spin && !f.spin->pathological)
                 out[n++] = (struct target){ "hot<=5x_spin", p50 <= 5.0 * (double)f.spin->st.p50 };
         }
         if (hot && r->size == 64 && r->placement == PL_SAME && f.futex)
@@ -136,7 +136,7 @@ static void section_latency(FILE *f, const struct bench_table *t, int *notes)
             struct floors fl;
             find_floors(t, r, &fl);
             ratio(f, r, fl.futex);
-            ratio(f, r, fl.spin);
+            ratio(f, r, fl.spin && !fl.spin->pathological ? fl.spin : NULL);
             ratio(f, r, fl.unx);
             fprintf(f, " |");
             print_targets(f, t, r);
@@ -327,7 +327,7 @@ void report_json(FILE *f, const struct bench_config *cfg, const struct bench_tab
         jlat(f, "floor_futex_p50_ns", fl.futex);
         jlat(f, "floor_unix_p50_ns", fl.unx);
         jratio(f, "ratio_futex", r, fl.futex);
-        jratio(f, "ratio_spin", r, fl.spin);
+        jratio(f, "ratio_spin", r, fl.spin && !fl.spin->pathological ? fl.spin : NULL);
         jratio(f, "ratio_unix", r, fl.unx);
         if (r->kind == KIND_THROUGHPUT) {
             const struct bench_row *ts = bench_table_find(t, "floor_spin", "oneway", r->placement, 64);
