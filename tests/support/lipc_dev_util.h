@@ -72,4 +72,183 @@ static inline uint32_t tsync_wait(struct tsync *s)
     return v;
 }
 
+
+/* ---- more helpers (multi-process core tests) ------------------------------ */
+#include <dirent.h>
+#include <poll.h>
+#include <pthread.h>
+
+/* IPC_CMS_CMD; returns 0 or -errno; *handle_out (if set) gets serviceHandle. */
+static inline int tdev_cms(int fd, CmsCmd cmd, uint32_t task, uint32_t handle, uint32_t *handle_out)
+{
+    CmsCmdContent c = { .cmd = cmd, .taskID = task, .serviceHandle = handle };
+    int r = lipc_dev_ioctl(fd, IPC_CMS_CMD, &c);
+    if (r < 0)
+        return -errno;
+    if (handle_out)
+        *handle_out = c.serviceHandle;
+    return 0;
+}
+
+/* Raw IPC_SEND_RECV_MSG through the ioctl; returns 0 or -errno. */
+static inline int tdev_msg(int fd, uint32_t flag, IpcMsg *out, void *to_free, IpcMsg **in)
+{
+    IpcContent c = { .flag = flag, .outMsg = out, .buffToFree = to_free };
+    int r = lipc_dev_ioctl(fd, IPC_SEND_RECV_MSG, &c);
+    if (r < 0)
+        return -errno;
+    if (in)
+        *in = c.inMsg;
+    return 0;
+}
+
+/* Sync request through lipc_send_recv (per-call timeout, no data limit). */
+static inline int tdev_call_t(int32_t handle, uint32_t code, const void *data, uint32_t len, int timeout_ms,
+                              IpcMsg **in)
+{
+    IpcMsg m = { .type = MT_REQUEST, .target.handle = handle, .code = code, .flag = LITEIPC_FLAG_DEFAULT,
+                 .dataSz = len, .data = (void *)data };
+    IpcContent c = { .flag = SEND | RECV, .outMsg = &m };
+    int r = lipc_send_recv(&c, timeout_ms);
+    if (r == 0 && in)
+        *in = c.inMsg;
+    return r;
+}
+
+/* Receive with a timeout (lipc_send_recv RECV only). */
+static inline int tdev_recv_t(int timeout_ms, IpcMsg **in)
+{
+    IpcContent c = { .flag = RECV };
+    int r = lipc_send_recv(&c, timeout_ms);
+    if (r == 0 && in)
+        *in = c.inMsg;
+    return r;
+}
+
+/* Makes the calling thread known to the driver as a task (as a RECV does on
+ * LiteOS-A): a receive that times out at once. */
+static inline void tdev_touch(void)
+{
+    IpcMsg *in;
+    int r = tdev_recv_t(0, &in);
+    CHECK(r == -ETIME);
+}
+
+/* tsync_wait with a timeout: aborts if nothing arrives (the peer died). */
+static inline uint32_t tsync_wait_t(struct tsync *s, int timeout_ms)
+{
+    struct pollfd p = { .fd = s->p[0], .events = POLLIN };
+    int r;
+    do {
+        r = poll(&p, 1, timeout_ms);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1) {
+        fprintf(stderr, "tsync_wait_t: nothing within %d ms\n", timeout_ms);
+        abort();
+    }
+    return tsync_wait(s);
+}
+
+/* Forks a child that runs fn(arg) and _exits with its result. */
+static inline pid_t tfork(int (*fn)(void *), void *arg)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t p = fork();
+    CHECK(p >= 0);
+    if (p == 0)
+        _exit(fn(arg));
+    return p;
+}
+
+/* Waits for a child at most timeout_ms; returns its exit code (128+sig), or
+ * aborts (after killing it) on timeout. */
+static inline int lipc_test_wait_t(pid_t pid, int timeout_ms)
+{
+    long long end = lipc_test_now_ms() + timeout_ms;
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        CHECK(r >= 0);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (lipc_test_now_ms() > end) {
+            fprintf(stderr, "child %d did not exit within %d ms\n", (int)pid, timeout_ms);
+            kill(pid, SIGKILL);
+            abort();
+        }
+        usleep(2000);
+    }
+}
+
+/* Fail fast: the test becomes a process group leader and an abort() anywhere
+ * in it (parent or forked child) SIGKILLs the whole group (broker included),
+ * so that a failure never leaves processes behind or hangs the test. */
+static inline pid_t *tfailfast_grp(void)
+{
+    static pid_t g;
+    return &g;
+}
+static inline void tfailfast_handler(int sig)
+{
+    (void)sig;
+    pid_t g = *tfailfast_grp();
+    if (g > 0)
+        kill(-g, SIGKILL);
+    _exit(134);
+}
+static inline void tfailfast_init(void)
+{
+    if (getpgrp() == getpid() || setpgid(0, 0) == 0)
+        *tfailfast_grp() = getpid();
+    signal(SIGABRT, tfailfast_handler);
+}
+
+/* Waits until thread tid of this process has fully gone (max 2 s). */
+static inline void twait_tid_gone(pid_t tid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+    for (int i = 0; i < 2000; i++) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+            return;
+        usleep(1000);
+    }
+    fprintf(stderr, "thread %d did not go away\n", (int)tid);
+    abort();
+}
+
+/* Number of entries in /proc/<pid>/<sub> (e.g. "fd", "task"), -1 on error. */
+static inline int tproc_count(pid_t pid, const char *sub)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, sub);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* A thread whose only job is to call fn(arg); joined with tthread_join. */
+static inline pthread_t tthread(void *(*fn)(void *), void *arg)
+{
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, fn, arg) == 0);
+    return t;
+}
+
+static inline void *tthread_join(pthread_t t)
+{
+    void *r = NULL;
+    CHECK(pthread_join(t, &r) == 0);
+    return r;
+}
+
 #endif
