@@ -55,11 +55,16 @@ static inline long samgr_test_tid(void)
 static inline int samgr_test_wait(volatile int *flag, int value)
 {
     long long deadline = lipc_test_now_ms() + 5000;
+    int spins = 0;
     while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < value) {
         if (lipc_test_now_ms() > deadline) {
             return 0;
         }
-        usleep(200);
+        if (++spins < 200) {
+            sched_yield();
+        } else {
+            usleep(50);
+        }
     }
     return 1;
 }
