@@ -199,6 +199,7 @@ static inline void tfailfast_handler(int sig)
 }
 static inline void tfailfast_init(void)
 {
+    setvbuf(stdout, NULL, _IONBF, 0);       /* figures printed survive a kill */
     if (getpgrp() == getpid() || setpgid(0, 0) == 0)
         *tfailfast_grp() = getpid();
     signal(SIGABRT, tfailfast_handler);
