@@ -246,9 +246,14 @@ void report_table(FILE *f, const struct bench_config *cfg, const struct bench_ta
                " same size,\ntimed on the client (CLOCK_MONOTONIC); shm floors copy once per"
                " direction, as LiteIPC does.\n",
             cfg->quick ? " --quick (few iterations: indicative only)" : "");
-    fprintf(f, "Placement: cross = client CPU%d, server CPU%d; same = both on CPU%d; unpinned = no"
-               " affinity (%d CPUs allowed).\n",
-            c0, c1, c0, bench_cpu_count());
+    if (c1 >= 0)
+        fprintf(f, "Placement: cross = client CPU%d, server CPU%d; same = both on CPU%d; unpinned ="
+                   " no affinity (%d CPUs allowed).\n",
+                c0, c1, c0, bench_cpu_count());
+    else
+        fprintf(f, "Placement: same = both on CPU%d; unpinned = no affinity (1 CPU allowed).\n", c0);
+    if (bench_cpu_count() < 2)
+        fprintf(f, "Only one CPU is available: the cross placement was skipped.\n");
     fprintf(f, "Scenario: cold = the service idles %.0f ms before each call; hot = back-to-back"
                " calls.\n",
             (double)cfg->cold_idle_ns / 1e6);
@@ -326,6 +331,9 @@ void report_json(FILE *f, const struct bench_config *cfg, const struct bench_tab
         jlat(f, "floor_spin_p50_ns", fl.spin);
         jlat(f, "floor_futex_p50_ns", fl.futex);
         jlat(f, "floor_unix_p50_ns", fl.unx);
+        if (r->kind == KIND_LATENCY)
+            fprintf(f, ",\"floor_spin_pathological\":%s",
+                    fl.spin && fl.spin->pathological ? "true" : "false");
         jratio(f, "ratio_futex", r, fl.futex);
         jratio(f, "ratio_spin", r, fl.spin && !fl.spin->pathological ? fl.spin : NULL);
         jratio(f, "ratio_unix", r, fl.unx);
