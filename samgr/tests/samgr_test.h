@@ -33,7 +33,8 @@
 #endif
 
 #ifdef SAMGR_TEST_ASAN
-#include <sanitizer/allocator_interface.h>
+/* from <sanitizer/allocator_interface.h>, which gcc does not always ship */
+size_t __sanitizer_get_current_allocated_bytes(void);
 static inline size_t samgr_test_allocated(void)
 {
     return __sanitizer_get_current_allocated_bytes();
