@@ -1168,6 +1168,79 @@ static void TestSpecialObjectsAfterUnalignedData(void)
     CHECK(ReadRemoteObject(&r, &out) && out.handle == 1 && out.token == 2 && out.cookie == 3);
 }
 
+/* Room for less than the length/count word: every prefixed writer and reader fails. */
+static void TestLengthWordDoesNotFit(void)
+{
+    static const uint16_t s16[] = { 'a' };
+    static const bool b[] = { true };
+    static const int8_t i8[] = { 1 };
+    static const int16_t i16[] = { 1 };
+    static const int32_t i32[] = { 1 };
+    static const int64_t i64[] = { 1 };
+    static const uint8_t u8[] = { 1 };
+    static const uint16_t u16[] = { 1 };
+    static const uint32_t u32[] = { 1 };
+    static const uint64_t u64[] = { 1 };
+    static const float f[] = { 1 };
+    static const double d[] = { 1 };
+    IpcIo w, r;
+    size_t n;
+#define NO_ROOM(call)                                                            \
+    do {                                                                         \
+        IpcIoInit(&w, g_buf, 3, 0);                                              \
+        CHECK(!(call));                                                          \
+        CHECK_OVERFLOW(&w);                                                      \
+        CHECK_EQ(Used(&w), 0);                                                   \
+    } while (0)
+    NO_ROOM(WriteString(&w, "a"));
+    NO_ROOM(WriteString16(&w, s16, 1));
+    NO_ROOM(WriteInterfaceToken(&w, s16, 1));
+    NO_ROOM(WriteRawData(&w, "a", 1));
+    NO_ROOM(WriteBoolVector(&w, b, 1));
+    NO_ROOM(WriteInt8Vector(&w, i8, 1));
+    NO_ROOM(WriteInt16Vector(&w, i16, 1));
+    NO_ROOM(WriteInt32Vector(&w, i32, 1));
+    NO_ROOM(WriteInt64Vector(&w, i64, 1));
+    NO_ROOM(WriteUInt8Vector(&w, u8, 1));
+    NO_ROOM(WriteUInt16Vector(&w, u16, 1));
+    NO_ROOM(WriteUInt32Vector(&w, u32, 1));
+    NO_ROOM(WriteUInt64Vector(&w, u64, 1));
+    NO_ROOM(WriteFloatVector(&w, f, 1));
+    NO_ROOM(WriteDoubleVector(&w, d, 1));
+#undef NO_ROOM
+    /* the count fits, the first element does not */
+    IpcIoInit(&w, g_buf, 6, 0);
+    CHECK(!WriteBoolVector(&w, b, 1));
+    CHECK_OVERFLOW(&w);
+    IpcIoInit(&w, g_buf, 6, 0);
+    CHECK(!WriteInt16Vector(&w, i16, 1));
+    CHECK_OVERFLOW(&w);
+
+#define NO_DATA(call)                                                            \
+    do {                                                                         \
+        IpcIoInit(&w, g_buf, 64, 0);                                             \
+        CHECK(WriteUint8Unaligned(&w, 1) && WriteUint16Unaligned(&w, 1));       \
+        r = Rewind(&w);                                                          \
+        CHECK(!(call));                                                          \
+        CHECK_OVERFLOW(&r);                                                      \
+    } while (0)
+    NO_DATA(ReadString16(&r, &n));
+    NO_DATA(ReadInterfaceToken(&r, &n));
+    NO_DATA(ReadRawData(&r, 1));
+    NO_DATA(ReadBoolVector(&r, &n));
+    NO_DATA(ReadInt8Vector(&r, &n));
+    NO_DATA(ReadInt16Vector(&r, &n));
+    NO_DATA(ReadInt32Vector(&r, &n));
+    NO_DATA(ReadInt64Vector(&r, &n));
+    NO_DATA(ReadUInt8Vector(&r, &n));
+    NO_DATA(ReadUInt16Vector(&r, &n));
+    NO_DATA(ReadUInt32Vector(&r, &n));
+    NO_DATA(ReadUInt64Vector(&r, &n));
+    NO_DATA(ReadFloatVector(&r, &n));
+    NO_DATA(ReadDoubleVector(&r, &n));
+#undef NO_DATA
+}
+
 int main(void)
 {
     struct {
@@ -1196,6 +1269,7 @@ int main(void)
         T(TestAppend),
         T(TestSpecialObjects),
         T(TestSpecialObjectsAfterUnalignedData),
+        T(TestLengthWordDoesNotFit),
 #undef T
     };
     for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
