@@ -293,8 +293,10 @@ int floor_rtt(const struct bench_config *cfg, int impl, int cold, int pl, uint32
     bench_stats_compute(samples, s->done, &row->st);
     if (impl == FLOOR_SPIN && pl != PL_SAME && row->st.p50 > 100000) {
         row->pathological = 1;
-        snprintf(row->note, sizeof(row->note),
-                 "the scheduler ran both busy-polling processes on one CPU%s",
+        snprintf(row->note, sizeof(row->note), "%s%s",
+                 pl == PL_UNPINNED
+                     ? "busy-poll p50 > 100 us: the scheduler put both processes on one CPU"
+                     : "busy-poll p50 > 100 us: a process lost its CPU (other load on the machine?)",
                  row->capped ? "; capped" : "");
     } else if (row->pathological)
         snprintf(row->note, sizeof(row->note), "busy-poll against a peer on the same CPU (%s)",

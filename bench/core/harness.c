@@ -294,6 +294,18 @@ const struct bench_row *bench_table_find(const struct bench_table *t, const char
     return NULL;
 }
 
+double bench_loadavg(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double v = -1;
+    if (f) {
+        if (fscanf(f, "%lf", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
 void bench_log(const char *fmt, ...)
 {
     va_list ap;

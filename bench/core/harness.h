@@ -26,6 +26,7 @@ struct bench_config {
     uint64_t patho_cap_ns;
     uint64_t tput_ns;           /* duration of one throughput run */
     uint64_t idle_ns;           /* window of the idle-CPU measurement */
+    double load_start, load_end; /* 1-min load average before and after the run */
 };
 
 /* Iterations of a hot row for this message size. */
@@ -142,6 +143,9 @@ struct bench_row *bench_table_add(struct bench_table *t, const struct bench_row 
 /* Finds the OK row of impl with the same scenario, placement and size. */
 const struct bench_row *bench_table_find(const struct bench_table *t, const char *impl,
                                          const char *scenario, int pl, uint32_t size);
+
+/* 1-minute load average of the machine (/proc/loadavg), -1 if unknown. */
+double bench_loadavg(void);
 
 /* Human-readable progress on stderr (always) */
 void bench_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -152,6 +152,10 @@ int main(int argc, char **argv)
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
 
+    cfg.load_start = bench_loadavg();
+    if (cfg.load_start > 0.5)
+        bench_log("lipc_bench: load average %.2f before the run: other processes compete for"
+                  " the CPUs; figures will be disturbed\n", cfg.load_start);
     uint64_t t0 = bench_now_ns();
     struct bench_row r;
     for (size_t s = 0; s < NSIZES; s++) {
@@ -187,6 +191,7 @@ int main(int argc, char **argv)
             bench_log("lipc_bench: liteipc %s: %s\n", bench_placement_name(pl), why);
         }
     }
+    cfg.load_end = bench_loadavg();
     bench_log("lipc_bench: %.1f s\n", (double)(bench_now_ns() - t0) / 1e9);
 
     if (cfg.json) {

@@ -257,6 +257,11 @@ void report_table(FILE *f, const struct bench_config *cfg, const struct bench_ta
     fprintf(f, "Scenario: cold = the service idles %.0f ms before each call; hot = back-to-back"
                " calls.\n",
             (double)cfg->cold_idle_ns / 1e6);
+    fprintf(f, "Machine load (1-min average) before/after the run: %.2f / %.2f%s\n",
+            cfg->load_start, cfg->load_end,
+            cfg->load_start > 0.5 || cfg->load_end > 2.5
+                ? "  <- other processes competed for the CPUs: figures are disturbed"
+                : "");
     fprintf(f, "liteipc rows time lipc_send_recv(SEND|RECV) plus the BUFF_FREE of the reply.\n");
     section_latency(f, t, &notes);
     section_tput(f, t, &notes);
@@ -358,6 +363,7 @@ void report_json(FILE *f, const struct bench_config *cfg, const struct bench_tab
             jcpu(f, "client_cpu", r->placement, ROLE_CLIENT);
             jcpu(f, "server_cpu", r->placement, ROLE_SERVER);
         }
+        fprintf(f, ",\"load_start\":%.2f,\"load_end\":%.2f", cfg->load_start, cfg->load_end);
         fprintf(f, ",\"capped\":%s,\"pathological\":%s,\"quick\":%s", r->capped ? "true" : "false",
                 r->pathological ? "true" : "false", cfg->quick ? "true" : "false");
         struct target tg[MAX_TARGETS];
