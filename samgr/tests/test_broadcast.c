@@ -8,6 +8,7 @@
 
 #include "broadcast_interface.h"
 #include "samgr_test.h"
+#include "service_impl.h"
 
 typedef struct Svc {
     INHERIT_SERVICE;
@@ -82,6 +83,20 @@ int main(void)
     SAMGR_Bootstrap();
     WAIT_FOR(g_svcA.inited, 1);
     WAIT_FOR(g_svcB.inited, 1);
+    /* the broadcast feature learns its identity in its own task: wait for that */
+    ServiceImpl *broadcast = NULL;
+    for (int16 id = 0; id < 8 && broadcast == NULL; ++id) {
+        ServiceImpl *impl = SAMGR_GetServiceByID(id);
+        if (impl != NULL && strcmp(impl->service->GetName(impl->service), BROADCAST_SERVICE) == 0) {
+            broadcast = impl;
+        }
+    }
+    CHECK(broadcast != NULL);
+    long long until = lipc_test_now_ms() + 5000;
+    while (SAMGR_GetInited(broadcast) == SVC_INIT && lipc_test_now_ms() < until) {
+        usleep(200);
+    }
+    CHECK(SAMGR_GetInited(broadcast) != SVC_INIT);
 
     IUnknown *iu = samgr->GetFeatureApi(BROADCAST_SERVICE, PUB_SUB_FEATURE);
     CHECK(iu != NULL);

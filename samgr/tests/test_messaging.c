@@ -364,8 +364,7 @@ static void TestDirectRequests(void)
     CHECK(ref == first);
     /* a shared (non-direct) copy to echo's service handler as well */
     uint32 *token = SAMGR_SendSharedRequest(&g_echo.identity, &req, ref, NULL);
-    CHECK(token == first);
-    CHECK_EQ(*token, 3);
+    CHECK(token == first);   /* (client may already have dropped its reference) */
     sem_post(&g_gate);
     WAIT_FOR(g_directCount, 2);
     WAIT_FOR(g_handled, handled + 2);   /* the block request + the shared one */

@@ -200,12 +200,12 @@ int main(void)
     CHECK_EQ(g_messageTid, sp1->tid);
 
     /* unregistering one user of a shared pool keeps the thread for the other */
-    CHECK(SAMGR_GetInstance()->UnregisterService("shared1") != NULL);
+    CHECK(SAMGR_GetInstance()->UnregisterService("shared1") == (Service *)sh1);
     CHECK_EQ(SAMGR_SendRequest(&sh2->identity, &req, NULL), EC_SUCCESS);
     WAIT_FOR(g_messages, 3);
     CHECK_EQ(g_messageTid, sh2->tid);
     int threads = THREAD_Total();
-    CHECK(SAMGR_GetInstance()->UnregisterService("shared2") != NULL);
+    CHECK(SAMGR_GetInstance()->UnregisterService("shared2") == (Service *)sh2);
     /* last user gone: the pool thread exits */
     long long deadline = lipc_test_now_ms() + 5000;
     while (THREAD_Total() != threads - 1 && lipc_test_now_ms() < deadline) {
@@ -217,6 +217,8 @@ int main(void)
     SAMGR_Bootstrap();
     WAIT_FOR(sh4->inited, 1);
     CHECK(sh4->tid != sh1->tid);
+    free(sh1);
+    free(sh2);
     CHECK_EQ(THREAD_Total(), threads);
     printf("test_tasks: ok\n");
     return 0;
