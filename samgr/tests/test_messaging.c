@@ -328,19 +328,21 @@ static void TestFullQueue(void)
 }
 
 /* ---- shared and direct requests ---- */
-static volatile int g_directCount;
+static volatile int g_directSlot;
+static volatile int g_directCount;   /* bumped after the slot is written */
 static volatile long g_directTid[4];
 static void *volatile g_directData[4];
 static volatile int g_directRespLen;
 
 static void DirectHandler(const Request *req, const Response *resp)
 {
-    int i = __atomic_fetch_add(&g_directCount, 1, __ATOMIC_ACQ_REL);
+    int i = __atomic_fetch_add(&g_directSlot, 1, __ATOMIC_ACQ_REL);
     if (i < 4) {
         g_directTid[i] = samgr_test_tid();
         g_directData[i] = req->data;
     }
     g_directRespLen = resp->len;
+    samgr_test_bump(&g_directCount);
 }
 
 static void TestDirectRequests(void)
