@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,25 +132,55 @@ pid_t bench_spawn(int pl, int role, int (*fn)(void *), void *arg)
     _exit(r & 0xff);
 }
 
+/* Sleeps until the child exits or the deadline passes, without waking up
+ * periodically (a parent polling every millisecond would disturb the pinned
+ * processes it measures): poll() on a pidfd, else a coarse sleep. */
+static void wait_exit_or_deadline(int pidfd, uint64_t deadline)
+{
+    uint64_t now = bench_now_ns();
+    if (now >= deadline)
+        return;
+    uint64_t left_ms = (deadline - now) / 1000000ull + 1;
+    if (pidfd >= 0) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        poll(&p, 1, left_ms > 60000 ? 60000 : (int)left_ms);
+        return;
+    }
+    bench_sleep_ns((left_ms > 20 ? 20 : left_ms) * 1000000ull);
+}
+
 int bench_wait(pid_t pid, int timeout_ms)
 {
     int status;
     uint64_t deadline = bench_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+#ifdef SYS_pidfd_open
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    int pidfd = -1;
+#endif
+    int ret;
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
+        if (w == pid) {
+            ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             break;
-        if (w < 0 && errno != EINTR)
-            return -errno;
-        if (bench_now_ns() > deadline) {
+        }
+        if (w < 0 && errno != EINTR) {
+            ret = -errno;
+            break;
+        }
+        if (bench_now_ns() >= deadline) {
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-            return -ETIMEDOUT;
+            ret = -ETIMEDOUT;
+            break;
         }
-        bench_sleep_ns(1000000);
+        wait_exit_or_deadline(pidfd, deadline);
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (pidfd >= 0)
+        close(pidfd);
+    return ret;
 }
 
 static int64_t read_schedstat(const char *path)
