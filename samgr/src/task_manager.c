@@ -81,13 +81,13 @@ static void EndWork(ServiceImpl *service, const Exchange *exchange, uint64 start
 {
     uint64 elapsed = SAMGR_GetMonotonicMs() - start;
     if (elapsed > SAMGR_GetSlowHandlerThreshold()) {
+        if (service != NULL) {
+            __atomic_add_fetch(&service->ops.abnormal, 1, __ATOMIC_RELEASE);
+        }
         const char *name = (service != NULL) ? service->service->GetName(service->service) : "(unknown)";
         HILOG_WARN(HILOG_MODULE_SAMGR, "slow handler: service <%s> msgId %d type %d took %llu ms (threshold %u ms)",
                    name, exchange->request.msgId, exchange->type, (unsigned long long)elapsed,
                    SAMGR_GetSlowHandlerThreshold());
-        if (service != NULL) {
-            service->ops.abnormal++;
-        }
     }
     if (service != NULL && SAMGR_GetInited(service) == SVC_BUSY) {
         service->ops.timestamp = SAMGR_GetProcessTime();

@@ -70,6 +70,7 @@ static inline int samgr_test_wait(volatile int *flag, int value)
     return 1;
 }
 
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define WAIT_FOR(flag, value) CHECK(samgr_test_wait(&(flag), (value)))
 
 static inline void samgr_test_bump(volatile int *flag)

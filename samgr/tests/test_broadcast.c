@@ -177,7 +177,7 @@ int main(void)
     WAIT_FOR(cb.notified, 4);
     WAIT_FOR(cn1.notified, 4);
     WAIT_FOR(cn2.notified, 4);
-    CHECK_EQ(ca.notified, 3);   /* replaced: no longer notified */
+    CHECK_EQ(LOAD(ca.notified), 3);   /* replaced: no longer notified */
 
     /* unsubscribe returns the stored pointer */
     CHECK(api->subscriber.Unsubscribe(self, &t1, &notThere.base) == NULL);
@@ -189,8 +189,8 @@ int main(void)
     CHECK(api->provider.Publish(self, &t1, payload, 5));
     WAIT_FOR(cn2.notified, 5);
     usleep(20 * 1000);
-    CHECK_EQ(cb.notified, 4);
-    CHECK_EQ(cn1.notified, 4);
+    CHECK_EQ(LOAD(cb.notified), 4);
+    CHECK_EQ(LOAD(cn1.notified), 4);
     CHECK(api->subscriber.Unsubscribe(self, &t1, &cn2.base) == &cn2.base);
     CHECK(!api->provider.Publish(self, &t1, payload, 5));   /* no consumers left */
     CHECK_EQ(api->subscriber.Subscribe(self, &t1, &ca.base), EC_SUCCESS);
@@ -204,10 +204,10 @@ int main(void)
         }
     }
     long long deadline = lipc_test_now_ms() + 5000;
-    while (ca.notified < 2001 && lipc_test_now_ms() < deadline) {
+    while (LOAD(ca.notified) < 2001 && lipc_test_now_ms() < deadline) {
         usleep(500);
     }
-    CHECK(ca.notified >= 2001);
+    CHECK(LOAD(ca.notified) >= 2001);
     usleep(20 * 1000);
     size_t after = samgr_test_allocated();
     CHECK(after < baseline + 16 * 1024);

@@ -113,8 +113,8 @@ static void Cycle(int i)
     SAMGR_Bootstrap();
     WAIT_FOR(svc.inited, 1);
     if (svc.identity.queueId != NULL) {
-        int handled = g_handled;
-        int responses = g_responses;
+        int handled = LOAD(g_handled);
+        int responses = LOAD(g_responses);
         char *data = malloc(16);
         memset(data, i & 0xFF, 16);
         Request req = {2, 16, data, 0};
@@ -165,7 +165,7 @@ int main(void)
     /* the service vector did not grow: holes are reused once it is full (4 slots) */
     CHECK_EQ(g_echo.identity.serviceId, 3);
     for (int i = 0; i < 200; ++i) {   /* warm-up */
-        int r = g_responses;
+        int r = LOAD(g_responses);
         char *data = malloc(16);
         memset(data, 1, 16);
         Request req = {2, 16, data, 0};
@@ -178,7 +178,7 @@ int main(void)
         char *data = malloc(16);
         memset(data, i & 0xFF, 16);
         Request req = {2, 16, data, 0};
-        int r = g_responses;
+        int r = LOAD(g_responses);
         CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &req, OnResponse), EC_SUCCESS);
         WAIT_FOR(g_responses, r + 1);
         /* shared sends with owned data too */
@@ -187,7 +187,7 @@ int main(void)
         uint32 *token = SAMGR_SendSharedRequest(&g_echo.identity, &sreq, NULL, NULL);
         CHECK(token != NULL);
     }
-    int handled = g_handled;
+    int handled = LOAD(g_handled);
     Request last = {1, 0, NULL, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &last, NULL), EC_SUCCESS);
     WAIT_FOR(g_handled, handled + 1);

@@ -219,7 +219,7 @@ static void TestArguments(void)
 
 static void TestServiceAndFeatureRequests(void)
 {
-    int before = g_handled;
+    int before = LOAD(g_handled);
     char *data = strdup("hello");
     Request req = {MSG_RECORD, 6, data, 1234};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &req, NULL), EC_SUCCESS);   /* samgr now owns data */
@@ -239,17 +239,17 @@ static void TestServiceAndFeatureRequests(void)
     /* featureId out of range: nobody handles it, nothing crashes */
     Identity bad = g_feature.identity;
     bad.featureId = 5;
-    before = g_handled;
-    int fbefore = g_featureHandled;
+    before = LOAD(g_handled);
+    int fbefore = LOAD(g_featureHandled);
     CHECK_EQ(SAMGR_SendRequest(&bad, &freq, NULL), EC_SUCCESS);
     Request sync = {MSG_RECORD, 0, NULL, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &sync, NULL), EC_SUCCESS);
     WAIT_FOR(g_handled, before + 1);
-    CHECK_EQ(g_featureHandled, fbefore);
+    CHECK_EQ(LOAD(g_featureHandled), fbefore);
 
     /* the handler sees its own queue as the current one */
     Request q = {MSG_QUEUE_ID, 0, NULL, 0};
-    before = g_handled;
+    before = LOAD(g_handled);
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &q, NULL), EC_SUCCESS);
     WAIT_FOR(g_handled, before + 1);
     CHECK(g_seenQueue == g_echo.identity.queueId);
@@ -258,7 +258,7 @@ static void TestServiceAndFeatureRequests(void)
 static void TestResponses(void)
 {
     /* automatic empty response; sender is not a samgr task -> handler runs in the responder's task */
-    int before = g_responses;
+    int before = LOAD(g_responses);
     char *data = strdup("req-data");
     Request req = {MSG_RECORD, 9, data, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &req, OnResponse), EC_SUCCESS);
@@ -268,23 +268,25 @@ static void TestResponses(void)
     CHECK(strcmp(g_responseReqData, "req-data") == 0);   /* request data still valid in the handler */
 
     /* explicit response with owned data; a second response is refused; no automatic one */
-    before = g_responses;
+    before = LOAD(g_responses);
+    int handledBefore = LOAD(g_handled);
     Request ex = {MSG_EXPLICIT, 0, NULL, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &ex, OnResponse), EC_SUCCESS);
     WAIT_FOR(g_responses, before + 1);
+    WAIT_FOR(g_handled, handledBefore + 1);   /* g_secondResponse is set after the response ran */
     CHECK(strcmp(g_responseData, "pong") == 0);
     CHECK_EQ(g_responseLen, 5);
     CHECK_EQ(g_secondResponse, EC_INVALID);
 
     /* from a samgr task: the response handler runs in the sender's task */
-    before = g_responses;
+    before = LOAD(g_responses);
     Request call = {MSG_CLIENT_CALL, 0, NULL, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_client.identity, &call, NULL), EC_SUCCESS);
     WAIT_FOR(g_responses, before + 1);
     CHECK_EQ(g_responseTid, g_client.tid);
 
     /* by identity: the handler runs in the third service's task */
-    before = g_responses;
+    before = LOAD(g_responses);
     Request by = {MSG_BY_IDENTITY, 0, NULL, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &by, OnResponse), EC_SUCCESS);
     WAIT_FOR(g_responses, before + 1);
@@ -292,10 +294,10 @@ static void TestResponses(void)
 
     /* exactly one response each: nothing more arrives */
     usleep(50 * 1000);
-    CHECK_EQ(g_responses, before + 1);
+    CHECK_EQ(LOAD(g_responses), before + 1);
 
     /* a request without handler cannot be answered */
-    int handled = g_handled;
+    int handled = LOAD(g_handled);
     Request non = {MSG_RECORD, 0, NULL, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &non, NULL), EC_SUCCESS);
     WAIT_FOR(g_handled, handled + 1);
@@ -304,7 +306,7 @@ static void TestResponses(void)
 static void TestFullQueue(void)
 {
     /* echo's queue holds 4 exchanges: block the task, fill the queue, then EC_BUSBUSY */
-    int before = g_handled;
+    int before = LOAD(g_handled);
     Request block = {MSG_BLOCK, 0, NULL, 0};
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &block, NULL), EC_SUCCESS);
     WAIT_FOR(g_blocked, 1);
@@ -321,7 +323,7 @@ static void TestFullQueue(void)
     free(mine);
     uint32 *token = SAMGR_SendSharedRequest(&g_echo.identity, &block, NULL, NULL);
     CHECK(token == NULL);
-    int responses = g_responses;
+    int responses = LOAD(g_responses);
     sem_post(&g_gate);
     WAIT_FOR(g_handled, before + 1 + sent);
     WAIT_FOR(g_responses, responses + sent);
@@ -332,7 +334,6 @@ static volatile int g_directSlot;
 static volatile int g_directCount;   /* bumped after the slot is written */
 static volatile long g_directTid[4];
 static void *volatile g_directData[4];
-static volatile int g_directRespLen;
 
 static void DirectHandler(const Request *req, const Response *resp)
 {
@@ -341,16 +342,16 @@ static void DirectHandler(const Request *req, const Response *resp)
         g_directTid[i] = samgr_test_tid();
         g_directData[i] = req->data;
     }
-    g_directRespLen = resp->len;
+    (void)resp;
     samgr_test_bump(&g_directCount);
 }
 
 static void TestDirectRequests(void)
 {
-    int handled = g_handled;
+    int handled = LOAD(g_handled);
     /* block the echo task so the copies stay queued until every send is done */
     Request block = {MSG_BLOCK, 0, NULL, 0};
-    int blocked = g_blocked;
+    int blocked = LOAD(g_blocked);
     CHECK_EQ(SAMGR_SendRequest(&g_echo.identity, &block, NULL), EC_SUCCESS);
     WAIT_FOR(g_blocked, blocked + 1);
 
@@ -384,12 +385,12 @@ static void TestDirectRequests(void)
     CHECK(ref == NULL);
     WAIT_FOR(g_directCount, 3);
     CHECK_EQ(g_directTid[2], g_third.tid);
-    handled = g_handled;
+    handled = LOAD(g_handled);
     CHECK(SAMGR_SendSharedRequest(&g_echo.identity, &plain, NULL, NULL) == NULL);
     WAIT_FOR(g_handled, handled + 1);
 
     /* a shared request with a handler is a MSG_CON: exactly one response */
-    int responses = g_responses;
+    int responses = LOAD(g_responses);
     char *d2 = strdup("con");
     Request con = {MSG_RECORD, 4, d2, 0};
     token = SAMGR_SendSharedRequest(&g_echo.identity, &con, NULL, OnResponse);
@@ -397,7 +398,7 @@ static void TestDirectRequests(void)
     WAIT_FOR(g_responses, responses + 1);
     CHECK(strcmp(g_responseReqData, "con") == 0);
     usleep(20 * 1000);
-    CHECK_EQ(g_responses, responses + 1);
+    CHECK_EQ(LOAD(g_responses), responses + 1);
 
     /* a failed direct send to a NULL queue leaves the data with the caller */
     char *d3 = strdup("x");

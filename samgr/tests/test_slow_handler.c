@@ -90,7 +90,7 @@ int main(void)
     CHECK(strstr(buf, "slow handler: service <SlowSvc> msgId 1") != NULL);
     ServiceImpl *impl = SAMGR_GetServiceByID(g_id.serviceId);
     CHECK(impl != NULL);
-    CHECK_EQ(impl->ops.abnormal, 1);
+    CHECK_EQ(LOAD(impl->ops.abnormal), 1);
     close(fd);
     printf("test_slow_handler: ok\n");
     return 0;
