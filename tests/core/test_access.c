@@ -44,10 +44,14 @@ static void check_ident(const IpcMsg *in, pid_t pid, pid_t tid, uid_t uid, gid_t
 }
 
 /* Calls h for an ident and checks it is us; checks who replied. */
-static void call_ident(int fd, int32_t h, pid_t replier_pid, pid_t replier_tid)
+#define call_ident(fd, h, rp, rt) call_ident_(fd, h, rp, rt, __LINE__)
+static void call_ident_(int fd, int32_t h, pid_t replier_pid, pid_t replier_tid, int line)
 {
     IpcMsg *in = NULL;
-    CHECK_EQ(tdev_call(fd, h, C_IDENT, NULL, 0, &in), 0);
+    int r = tdev_call(fd, h, C_IDENT, NULL, 0, &in);
+    if (r != 0)
+        fprintf(stderr, "call_ident from line %d (pid %d) to %d: %d\n", line, getpid(), h, r);
+    CHECK_EQ(r, 0);
     check_ident(in, getpid(), lipc_gettid(), getuid(), getgid());
     CHECK_EQ(in->processID, replier_pid);
     CHECK_EQ(in->taskID, replier_tid);
@@ -81,10 +85,11 @@ static int service_main(void *arg)
     g_sfd = tdev_open_map(64 * 1024);
     tsync_post(&g_s2c, (uint32_t)getpid());
     pid_t t1 = 0, t2 = 0;
+    /* one thread at a time, so that both pipes see t1 before t2 */
+    CHECK_EQ(tsync_wait_t(&g_p2s, 10000), 1);
     tthread(svc_thread, &t1);
-    CHECK_EQ(tsync_wait_t(&g_p2s, 10000), 1);       /* one at a time: pipe order */
-    tthread(svc_thread, &t2);
     CHECK_EQ(tsync_wait_t(&g_p2s, 10000), 2);
+    tthread(svc_thread, &t2);
     CHECK_EQ(tsync_wait_t(&g_p2s, 30000), 0);
     /* services in our own process: always allowed, no grant needed */
     call_ident(g_sfd, t1, getpid(), t1);
@@ -124,8 +129,8 @@ static int cms_main(void *arg)
             /* grant svc to the requesting task's process */
             int32_t r = tdev_cms(fd, CMS_ADD_ACCESS, in->taskID, (uint32_t)svc, NULL);
             CHECK_EQ(tdev_reply(fd, in, MT_REPLY, &r, sizeof(r)), 0);
-        } else if (in->code == C_QUIT) {
-            CHECK_EQ(tdev_reply(fd, in, MT_REPLY, NULL, 0), 0);
+        } else if (in->code == C_QUIT) {     /* one-way */
+            CHECK_EQ(tdev_free(fd, in), 0);
             return 0;
         } else {
             CHECK_EQ(tdev_reply(fd, in, MT_FAILED_REPLY, NULL, 0), 0);
@@ -245,8 +250,7 @@ int main(void)
     call_ident(fd, g_svc, g_srv_pid, g_svc);
     CHECK_EQ(tdev_call(fd, g_svc2, C_IDENT, NULL, 0, &in), -EACCES);
 
-    CHECK_EQ(tdev_call(fd, 0, C_QUIT, NULL, 0, &in), 0);
-    CHECK_EQ(tdev_free(fd, in), 0);
+    CHECK_EQ(tdev_oneway(fd, 0, C_QUIT, NULL, 0), 0);
     CHECK_EQ(lipc_test_wait_t(g_cms_pid, 10000), 0);
     tsync_post(&g_p2s, 3);
     CHECK_EQ(lipc_test_wait_t(g_srv_pid, 10000), 0);

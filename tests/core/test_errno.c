@@ -19,11 +19,11 @@ enum {
     C_FAIL,         /* CMS: MT_FAILED_REPLY */
     C_GRANT,        /* CMS: CMS_ADD_ACCESS {data: tid} to svc; reply int32 result */
     C_CMSCHECK,     /* CMS: run the IPC_CMS_CMD errno checks; reply 0 */
-    C_EXIT,         /* CMS: reply, then the CMS thread exits (process lives) */
+    C_EXIT,         /* CMS (one-way): the CMS thread exits (process lives) */
     C_SUM,          /* svc: reply {len, byte sum} */
     C_NOREPLY,      /* svc: free the request, never reply */
     C_SLOW,         /* svc: reply after 5.2 s (expects ETIME), then free -> EFAULT */
-    C_QUIT,         /* svc: reply, then the svc thread exits */
+    C_QUIT,         /* svc (one-way): the svc thread exits */
 };
 
 #define CMS_MAX 200u
@@ -121,8 +121,8 @@ static void *cms_main(void *arg)
             cms_checks(fd, (pid_t)in->taskID);
             CHECK_EQ(tdev_reply(fd, in, MT_REPLY, &r, sizeof(r)), 0);
             break;
-        case C_EXIT:
-            CHECK_EQ(tdev_reply(fd, in, MT_REPLY, NULL, 0), 0);
+        case C_EXIT:    /* one-way (the reply + exit race is test_reply_exit's) */
+            CHECK_EQ(tdev_free(fd, in), 0);
             return NULL;
         default:
             CHECK_EQ(tdev_reply(fd, in, MT_FAILED_REPLY, NULL, 0), 0);
@@ -162,8 +162,8 @@ static void *svc_main(void *arg)
             CHECK_EQ(tdev_reply(fd, in, MT_REPLY, NULL, 0), -ETIME);
             CHECK_EQ(tdev_free(fd, in), -EFAULT);
             break;
-        case C_QUIT:
-            CHECK_EQ(tdev_reply(fd, in, MT_REPLY, NULL, 0), 0);
+        case C_QUIT:    /* one-way */
+            CHECK_EQ(tdev_free(fd, in), 0);
             return NULL;
         default:
             CHECK_EQ(tdev_reply(fd, in, MT_FAILED_REPLY, NULL, 0), 0);
@@ -602,10 +602,8 @@ int main(void)
     reply_checks(fd);
 
     /* ---- the CMS thread exits, its process lives -------------------------- */
-    CHECK_EQ(tdev_call(fd, svc, C_QUIT, NULL, 0, &in), 0);
-    CHECK_EQ(tdev_free(fd, in), 0);
-    CHECK_EQ(tdev_call(fd, 0, C_EXIT, NULL, 0, &in), 0);
-    CHECK_EQ(tdev_free(fd, in), 0);
+    CHECK_EQ(tdev_oneway(fd, svc, C_QUIT, NULL, 0), 0);
+    CHECK_EQ(tdev_oneway(fd, 0, C_EXIT, NULL, 0), 0);
     CHECK_EQ(tsync_wait_t(&g_s2p, 10000), 1);
     /* handle 0 now names a dead task: EINVAL (no access problem: handle 0) */
     for (int i = 0; i < 200; i++) {             /* the broker learns it asynchronously */
