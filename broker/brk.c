@@ -58,12 +58,21 @@ int brk_new(const char *path, struct brk **out)
         }
         close(probe);
     }
-    unlink(path);
+    /* bind under a temporary name and rename once listening: a client never
+     * finds a socket file that refuses connections */
+    struct sockaddr_un tmp = { .sun_family = AF_UNIX };
+    if ((size_t)snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d", path, (int)getpid()) >=
+        sizeof(tmp.sun_path)) {
+        r = -ENAMETOOLONG;
+        goto fail;
+    }
+    unlink(tmp.sun_path);
     mode_t old = umask(0);
-    r = bind(b->listen.fd, (struct sockaddr *)&a, sizeof(a));
+    r = bind(b->listen.fd, (struct sockaddr *)&tmp, sizeof(tmp));
     umask(old);
-    if (r < 0 || listen(b->listen.fd, 128) < 0) {
+    if (r < 0 || listen(b->listen.fd, 512) < 0 || rename(tmp.sun_path, path) < 0) {
         r = -errno;
+        unlink(tmp.sun_path);
         goto fail;
     }
     sigset_t ss;

@@ -63,6 +63,15 @@ struct btask {
     struct btask *pnext;        /* process's task list */
 };
 
+/* A channel src -> dst (the direct path). */
+struct bchan {
+    uint32_t id;
+    struct bproc *src, *dst;
+    int ring_fd, ret_fd;        /* read-write memfds, owned */
+    uint32_t size;
+    struct bchan *next_src, *next_dst;
+};
+
 struct bproc {
     struct bep ep;              /* pidfd */
     pid_t pid;
@@ -77,6 +86,7 @@ struct bproc {
     pid_t ipc_task;             /* -1: none */
     struct btask *slots[LIPC_MAX_THREADS];
     struct btask *tasks;
+    struct bchan *chan_out, *chan_in;
     struct bproc *hnext;
 };
 
@@ -97,6 +107,7 @@ struct brk {
         bool ever;
     } cms;
     int verbose;
+    uint32_t next_chan_id;
 };
 
 /* Creates a broker listening on path (the directory must exist).  Returns
@@ -118,6 +129,10 @@ bool brk_has_access(struct brk *b, struct bproc *p, pid_t handle);
 int brk_grant(struct btask *t, pid_t pid);
 void brk_task_death(struct brk *b, struct btask *t);
 void brk_proc_death(struct brk *b, struct bproc *p);
+/* Finds or creates the channel src -> dst; *created tells if it is new. */
+struct bchan *brk_chan_get(struct brk *b, struct bproc *src, struct bproc *dst, bool *created, int *err);
+/* A read-only descriptor of the same memfd (peers can't map it writable). */
+int brk_ro_fd(int fd);
 pid_t brk_tid_owner(pid_t tid);
 
 /* brk_ops.c */

@@ -336,6 +336,97 @@ out:
     reply(b, c, h, r, NULL, 0, NULL, 0);
 }
 
+/* Resolves the direct path to a task: access check as for a send, then the
+ * channel (created and announced to the receiver on first use). */
+static void op_route(struct brk *b, struct bconn *c, const struct lipc_hdr *h, const void *pl)
+{
+    struct lipc_route_req rq;
+    struct lipc_route_ack ack = { 0 };
+    struct btask *dst = NULL;
+    int r = 0;
+    if (h->len != sizeof(rq)) {
+        r = -EINVAL;
+        goto out;
+    }
+    memcpy(&rq, pl, sizeof(rq));
+    if (rq.handle < 0 || rq.handle >= BRK_MAX_HANDLE) {
+        r = -EINVAL;
+        goto out;
+    }
+    if (!rq.is_reply) {
+        if (!brk_has_access(b, c->proc, rq.handle)) {
+            r = -EACCES;
+            goto out;
+        }
+        pid_t tid = rq.handle == 0 ? b->cms.tid : rq.handle;
+        dst = tid > 0 ? brk_task_get(b, tid, true) : NULL;
+        if (rq.handle == 0)
+            ack.cms_max = b->cms.max_msg;
+    } else {
+        dst = rq.handle > 0 ? brk_task_find(b, rq.handle) : NULL;
+        if (dst && dst->proc->pid != (pid_t)rq.dst_pid)
+            dst = NULL;
+    }
+    if (!dst || atomic_load(&dst->proc->pub->slot[dst->slot].dead)) {
+        r = -EINVAL;
+        goto out;
+    }
+    struct bproc *dp = dst->proc;
+    if (!dp->pool_size || !dp->pconn) {
+        r = -ENOMEM;
+        goto out;
+    }
+    bool created;
+    struct bchan *ch = brk_chan_get(b, c->proc, dp, &created, &r);
+    if (!ch)
+        goto out;
+    if (created) {
+        /* the receiver learns of the channel before the sender can use it */
+        struct lipc_chan_ev ev = { ch->id, (uint32_t)c->proc->pid, (uint32_t)c->proc->uid,
+                                   (uint32_t)c->proc->gid, ch->size, 0 };
+        int rfds[3] = { brk_ro_fd(ch->ring_fd), dup(ch->ret_fd), brk_ro_fd(c->proc->pub_fd) };
+        if (rfds[0] < 0 || rfds[1] < 0 || rfds[2] < 0) {
+            lipc_close_fds(rfds, 3);
+            r = -EMFILE;
+            goto out;
+        }
+        struct iovec v = { &ev, sizeof(ev) };
+        brk_conn_send(b, dp->pconn, brk_pkt_new(LIPC_OP_EV_CHANNEL, 0, 0, &v, 1, rfds, 3));
+        atomic_fetch_add(&dp->priv->chan_gen, 1);
+    }
+    ack.dst_pid = (uint32_t)dp->pid;
+    ack.dst_tid = (uint32_t)dst->tid;
+    ack.dst_slot = dst->slot;
+    ack.dst_gen = atomic_load(&dp->pub->slot[dst->slot].gen);
+    ack.chan_id = ch->id;
+    ack.ring_size = ch->size;
+    /* the sender gets the ring only once per channel (it keeps it mapped) */
+    bool give = created;
+    int sfds[4] = { dst->efd, ch->ring_fd, -1, -1 };
+    if (!give) {
+        /* a second thread of the same process: it already has the mapping */
+        reply(b, c, h, 0, &ack, sizeof(ack), sfds, 1);
+        return;
+    }
+    sfds[2] = brk_ro_fd(ch->ret_fd);
+    sfds[3] = brk_ro_fd(dp->pub_fd);
+    ack.new_channel = 1;
+    if (sfds[2] < 0 || sfds[3] < 0) {
+        r = -EMFILE;
+        if (sfds[2] >= 0)
+            close(sfds[2]);
+        if (sfds[3] >= 0)
+            close(sfds[3]);
+        goto out;
+    }
+    reply(b, c, h, 0, &ack, sizeof(ack), sfds, 4);
+    close(sfds[2]);
+    close(sfds[3]);
+    return;
+out:
+    reply(b, c, h, r, NULL, 0, NULL, 0);
+}
+
 void brk_handle_packet(struct brk *b, struct bconn *c, void *pkt, int *fds, unsigned nfds)
 {
     const struct lipc_hdr *h = pkt;
@@ -387,6 +478,10 @@ void brk_handle_packet(struct brk *b, struct bconn *c, void *pkt, int *fds, unsi
         break;
     case LIPC_OP_SEND:
         op_send(b, c, h, pl, fds, nfds);
+        return;
+    case LIPC_OP_ROUTE:
+        lipc_close_fds(fds, nfds);
+        op_route(b, c, h, pl);
         return;
     default:
         r = -EINVAL;

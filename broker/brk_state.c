@@ -2,6 +2,8 @@
 #include "brk.h"
 #include "lipc_conn.h"
 
+void brk_proc_drop_channels(struct brk *b, struct bproc *p);
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -370,6 +372,7 @@ void brk_proc_death(struct brk *b, struct bproc *p)
         b->cms.tid = 0;
         b->cms.pid = 0;
     }
+    brk_proc_drop_channels(b, p);
     if (p->pconn) {
         p->pconn->proc = NULL;
         brk_conn_close(b, p->pconn);
@@ -381,4 +384,96 @@ void brk_proc_death(struct brk *b, struct bproc *p)
     close(p->pub_fd);
     close(p->priv_fd);
     free(p);
+}
+
+int brk_ro_fd(int fd)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static int new_memfd(const char *name, size_t size)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)size) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    /* a peer holding it read-write must not be able to shrink it under the
+     * other one (SIGBUS) */
+    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+    return fd;
+}
+
+struct bchan *brk_chan_get(struct brk *b, struct bproc *src, struct bproc *dst, bool *created, int *err)
+{
+    *created = false;
+    for (struct bchan *c = src->chan_out; c; c = c->next_src)
+        if (c->dst == dst)
+            return c;
+    struct bchan *c = calloc(1, sizeof(*c));
+    if (!c) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    /* the receiver's pool size is its budget for each sender */
+    uint64_t size = dst->pool_size < 16384 ? 16384 : dst->pool_size;
+    size = (size + 4095) & ~(uint64_t)4095;
+    c->size = (uint32_t)size;
+    c->ring_fd = new_memfd("liteipc-ring", LIPC_RING_HDR_SIZE + size);
+    c->ret_fd = new_memfd("liteipc-ret", 4096);
+    if (c->ring_fd < 0 || c->ret_fd < 0) {
+        *err = c->ring_fd < 0 ? c->ring_fd : c->ret_fd;
+        if (c->ring_fd >= 0)
+            close(c->ring_fd);
+        if (c->ret_fd >= 0)
+            close(c->ret_fd);
+        free(c);
+        return NULL;
+    }
+    c->id = ++b->next_chan_id;
+    c->src = src;
+    c->dst = dst;
+    c->next_src = src->chan_out;
+    src->chan_out = c;
+    c->next_dst = dst->chan_in;
+    dst->chan_in = c;
+    *created = true;
+    return c;
+}
+
+static void chan_free(struct brk *b, struct bchan *c, struct bproc *gone)
+{
+    /* tell the survivor to drop its views once drained */
+    struct bproc *other = c->src == gone ? c->dst : c->src;
+    if (other && other->pconn) {
+        struct iovec v = { &c->id, sizeof(c->id) };
+        brk_conn_send(b, other->pconn, brk_pkt_new(LIPC_OP_EV_CHANNEL_GONE, 0, 0, &v, 1, NULL, 0));
+        atomic_fetch_add(&other->priv->chan_gen, 1);
+    }
+    for (struct bchan **pp = &c->src->chan_out; *pp; pp = &(*pp)->next_src)
+        if (*pp == c) {
+            *pp = c->next_src;
+            break;
+        }
+    for (struct bchan **pp = &c->dst->chan_in; *pp; pp = &(*pp)->next_dst)
+        if (*pp == c) {
+            *pp = c->next_dst;
+            break;
+        }
+    close(c->ring_fd);
+    close(c->ret_fd);
+    free(c);
+}
+
+void brk_proc_drop_channels(struct brk *b, struct bproc *p)
+{
+    while (p->chan_out)
+        chan_free(b, p->chan_out, p);
+    while (p->chan_in)
+        chan_free(b, p->chan_in, p);
 }

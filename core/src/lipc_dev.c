@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
-struct lipc_dev lipc_g = { .lock = PTHREAD_MUTEX_INITIALIZER, .pconn = -1 };
+struct lipc_dev lipc_g = { .lock = PTHREAD_MUTEX_INITIALIZER, .pconn_lock = PTHREAD_MUTEX_INITIALIZER, .pconn = -1 };
 
 static __thread struct lipc_thr *t_self;
 static pthread_key_t g_thr_key;
@@ -100,7 +100,6 @@ static void thr_free(struct lipc_thr *t)
         free(b);
         b = nx;
     }
-    free(t->inq.v);
     free(t->rbuf);
     free(t);
 }
@@ -128,8 +127,46 @@ static void unmap_process_state(void)
 
 static void atfork_prepare(void) { pthread_mutex_lock(&lipc_g.lock); }
 static void atfork_parent(void) { pthread_mutex_unlock(&lipc_g.lock); }
+
+/* The child must not touch the parent's channels: drop our views of them. */
+static void drop_channels_child(void)
+{
+    while (lipc_g.routes) {
+        struct lipc_route *r = lipc_g.routes;
+        lipc_g.routes = r->next;
+        close(r->efd);
+        free(r);
+    }
+    while (lipc_g.chout) {
+        struct lipc_chan_out *c = lipc_g.chout;
+        lipc_g.chout = c->next;
+        munmap(c->map, LIPC_RING_HDR_SIZE + c->size);
+        munmap((void *)c->ret, 4096);
+        munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
+        free(c);
+    }
+    while (lipc_g.chin) {
+        struct lipc_chan_in *c = lipc_g.chin;
+        lipc_g.chin = c->next;
+        munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
+        munmap(c->ret, 4096);
+        munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
+        free(c->spans);
+        free(c);
+    }
+    while (lipc_g.inboxes) {
+        struct lipc_inbox *ib = lipc_g.inboxes;
+        lipc_g.inboxes = ib->next;
+        free(ib->q.v);
+        free(ib->held.v);
+        free(ib);
+    }
+    lipc_g.chan_gen_seen = 0;
+}
+
 static void atfork_child(void)
 {
+    drop_channels_child();
     /* The child gets a fresh LiteIPC state: still "open", not mapped, no
      * access rights, no IPC thread, no connections of the parent. */
     struct lipc_thr *t = lipc_g.threads;
@@ -144,6 +181,7 @@ static void atfork_child(void)
     lipc_g.gen++;
     lipc_g.pid = getpid();
     pthread_mutex_init(&lipc_g.lock, NULL);
+    pthread_mutex_init(&lipc_g.pconn_lock, NULL);
 }
 
 static void thr_destructor(void *p)
@@ -263,6 +301,15 @@ struct lipc_thr *lipc_thr_get(int *err)
         *err = -ENOMEM;
         return NULL;
     }
+    struct lipc_inbox *ib = lipc_inbox_get_locked(t->tid, true);
+    if (!ib) {
+        pthread_mutex_unlock(&lipc_g.lock);
+        thr_free(t);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    ib->thr = t;
+    t->inbox = ib;
     t->next = lipc_g.threads;
     lipc_g.threads = t;
     pthread_mutex_unlock(&lipc_g.lock);

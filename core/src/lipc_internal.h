@@ -14,10 +14,84 @@
 
 #define LIPC_HIDDEN __attribute__((visibility("hidden")))
 
-/* A FIFO of pool offsets of received, not yet returned messages. */
+/* An entry of a thread's inbox: a received message in the pool, or a
+ * placeholder for a broker-path message that must be taken at this point
+ * (ordering with the direct path). */
+#define LIPC_QE_TICKET UINT32_MAX
+struct lipc_qent {
+    uint32_t off;               /* pool offset, or LIPC_QE_TICKET */
+    uint32_t src_pid;
+    uint64_t ticket;
+};
+
 struct lipc_q {
-    uint32_t *v;
+    struct lipc_qent *v;
     uint32_t head, n, cap;
+};
+
+/* Messages for one thread of this process, whoever took them in. */
+struct lipc_inbox {
+    pid_t tid;
+    struct lipc_q q;
+    struct lipc_q held;         /* broker-path messages waiting for their ticket */
+    struct lipc_thr *thr;       /* NULL until the thread uses the device */
+    bool gone;                  /* the thread exited */
+    struct lipc_inbox *next;
+};
+
+/* Inbound channel: another process sends to us through it. */
+struct lipc_span {
+    uint64_t pos;
+    uint32_t len;
+    uint8_t released;
+};
+
+struct lipc_chan_in {
+    uint32_t id;
+    pid_t src_pid;
+    uid_t src_uid;
+    gid_t src_gid;
+    const uint8_t *map;         /* ring memfd, read-only */
+    size_t size;                /* ring data bytes */
+    struct lipc_ring_ret *ret;  /* read-write */
+    const struct lipc_pub_page *peer;   /* sender's public page, read-only */
+    pthread_mutex_t lock;       /* consumer side */
+    uint64_t cons;
+    uint64_t tail;
+    struct lipc_span *spans;
+    uint32_t sp_head, sp_n, sp_cap;
+    bool broken;                /* the sender wrote nonsense: no more reads */
+    bool gone;                  /* the sender is gone: unmap when drained */
+    pid_t ok_tids[8];           /* sender tids verified to be its threads */
+    struct lipc_chan_in *next;
+};
+
+/* Outbound channel: we send to another process through it. */
+struct lipc_chan_out {
+    uint32_t id;
+    pid_t dst_pid;
+    uint8_t *map;               /* ring memfd, read-write */
+    size_t size;
+    const struct lipc_ring_ret *ret;    /* read-only */
+    const struct lipc_pub_page *peer;   /* receiver's public page, read-only */
+    pthread_mutex_t lock;       /* producer side */
+    uint64_t head;
+    uint64_t next_ticket;
+    bool gone;
+    unsigned refs;              /* routes using it */
+    struct lipc_chan_out *next;
+};
+
+/* A cached route to a task: resolved (and access-checked) by the broker once. */
+struct lipc_route {
+    int32_t handle;             /* request handle, or the reply's tid */
+    bool is_reply;
+    pid_t dst_pid, dst_tid;
+    uint32_t slot, gen;
+    int efd;                    /* the destination thread's wake eventfd */
+    uint64_t cms_max;           /* handle 0: the CMS's maxMsgSize */
+    struct lipc_chan_out *chan;
+    struct lipc_route *next;
 };
 
 /* A raw broker event that could not be placed in the pool yet. */
@@ -35,7 +109,7 @@ struct lipc_thr {
     int efd;                    /* wake eventfd (the broker's, shared with senders) */
     uint32_t slot;
     uint64_t last_ts;
-    struct lipc_q inq;          /* materialised messages, arrival order */
+    struct lipc_inbox *inbox;
     struct lipc_backlog *backlog, **backlog_tail;
     void *rbuf;                 /* receive buffer for control packets */
     size_t rcap;
@@ -50,6 +124,8 @@ struct lipc_rxinfo {
     uint8_t user;               /* handed to the user: BUFF_FREE allowed */
     uint32_t need;              /* pool bytes accounted (broker path) */
     uint32_t src_pid;           /* sender process (trusted) */
+    struct lipc_chan_in *chan;  /* direct path: the ring span to release */
+    uint64_t span_pos;
 };
 
 struct lipc_dev {
@@ -64,6 +140,12 @@ struct lipc_dev {
     struct lipc_pool pool;
     struct lipc_rxinfo *rx;     /* pool.units entries */
     struct lipc_thr *threads;
+    struct lipc_inbox *inboxes;
+    struct lipc_chan_in *chin;
+    struct lipc_chan_out *chout;
+    struct lipc_route *routes;
+    uint32_t chan_gen_seen;
+    pthread_mutex_t pconn_lock; /* reading events from the process connection */
     int *devfds;
     unsigned ndevfds, capdevfds;
 };
@@ -85,6 +167,27 @@ LIPC_HIDDEN int lipc_rpc(struct lipc_thr *t, uint32_t op, const struct iovec *io
  * timeout_ms, -1 forever; 0 = non-blocking) and handles events.  Returns 1
  * if something was handled, 0 on timeout, -errno on failure. */
 LIPC_HIDDEN int lipc_thr_pump(struct lipc_thr *t, int timeout_ms);
+
+/* Channels (lipc_chan.c). */
+LIPC_HIDDEN void lipc_chan_check_events(void);
+/* Route to a request handle or a reply tid; NULL and *err if none. Lock not held. */
+LIPC_HIDDEN struct lipc_route *lipc_route_get(struct lipc_thr *t, int32_t handle, bool is_reply,
+                                              pid_t dst_pid, int *err);
+LIPC_HIDDEN void lipc_route_drop(struct lipc_route *r);
+LIPC_HIDDEN bool lipc_route_alive(const struct lipc_route *r);
+/* Writes a plain message (no special objects) to the route's channel and
+ * wakes the destination.  Returns 0 or -errno. */
+LIPC_HIDDEN int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, uint64_t ts,
+                               uint32_t kind, uint64_t ticket);
+/* Takes in whatever the inbound channels hold. Returns >0 if anything new
+ * reached the calling thread's inbox. */
+LIPC_HIDDEN int lipc_chan_consume(struct lipc_thr *t);
+/* Releases the ring span of a direct-path message. Lock held. */
+LIPC_HIDDEN void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos);
+LIPC_HIDDEN bool lipc_chan_any_hot(void);
+LIPC_HIDDEN void lipc_wake_thread(struct lipc_inbox *ib);
+LIPC_HIDDEN struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create);
+LIPC_HIDDEN int lipc_q_push(struct lipc_q *q, struct lipc_qent e);
 
 /* Message layer (lipc_msg.c). */
 LIPC_HIDDEN void lipc_msg_on_event(struct lipc_thr *t, void *pkt, int *fds, unsigned nfds);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/uio.h>
+#include <poll.h>
+#include <sched.h>
 
 #define ALIGN8(x) (((x) + 7u) & ~7u)
 
@@ -53,6 +55,8 @@ static void block_free_locked(size_t off, bool rollback)
             }
         }
     }
+    if (rx->chan)
+        lipc_chan_release_locked(rx->chan, rx->span_pos);
     memset(rx, 0, sizeof(*rx));
     lipc_pool_free(&lipc_g.pool, off);
     publish_pool_usage();
@@ -78,26 +82,9 @@ static void hand_out_locked(size_t off)
 
 /* ---- queue ---------------------------------------------------------------- */
 
-static int q_push(struct lipc_q *q, uint32_t v)
-{
-    if (q->n == q->cap) {
-        uint32_t cap = q->cap ? q->cap * 2 : 16;
-        uint32_t *nv = malloc(cap * sizeof(*nv));
-        if (!nv)
-            return -ENOMEM;
-        for (uint32_t i = 0; i < q->n; i++)
-            nv[i] = q->v[(q->head + i) % q->cap];
-        free(q->v);
-        q->v = nv;
-        q->cap = cap;
-        q->head = 0;
-    }
-    q->v[(q->head + q->n) % q->cap] = v;
-    q->n++;
-    return 0;
-}
+static struct lipc_qent q_at(const struct lipc_q *q, uint32_t i) { return q->v[(q->head + i) % q->cap]; }
 
-static uint32_t q_at(const struct lipc_q *q, uint32_t i) { return q->v[(q->head + i) % q->cap]; }
+static void q_set(struct lipc_q *q, uint32_t i, struct lipc_qent e) { q->v[(q->head + i) % q->cap] = e; }
 
 static void q_remove(struct lipc_q *q, uint32_t i)
 {
@@ -211,7 +198,8 @@ static int materialise_locked(struct lipc_thr *t, const void *pkt, int *fds, uns
     rx->user = 0;
     rx->need = wm.pool_need;
     rx->src_pid = wm.pid;
-    if (q_push(&t->inq, (uint32_t)off) < 0) {
+    struct lipc_qent qe = { (uint32_t)off, wm.pid, wm.ticket };
+    if (lipc_q_push(wm.ticket ? &t->inbox->held : &t->inbox->q, qe) < 0) {
         block_free_locked((size_t)off, true);
         return -ENOMEM;
     }
@@ -270,9 +258,23 @@ void lipc_msg_retry_backlog(struct lipc_thr *t)
 
 void lipc_msg_thread_gone(struct lipc_thr *t)
 {
-    for (uint32_t i = 0; i < t->inq.n; i++)
-        block_free_locked(q_at(&t->inq, i), true);
-    t->inq.n = 0;
+    struct lipc_inbox *ib = t->inbox;
+    if (!ib)
+        return;
+    struct lipc_q *qs[2] = { &ib->q, &ib->held };
+    for (int k = 0; k < 2; k++) {
+        for (uint32_t i = 0; i < qs[k]->n; i++)
+            if (q_at(qs[k], i).off != LIPC_QE_TICKET)
+                block_free_locked(q_at(qs[k], i).off, true);
+        free(qs[k]->v);
+    }
+    for (struct lipc_inbox **pp = &lipc_g.inboxes; *pp; pp = &(*pp)->next)
+        if (*pp == ib) {
+            *pp = ib->next;
+            break;
+        }
+    free(ib);
+    t->inbox = NULL;
 }
 
 /* ---- sending -------------------------------------------------------------- */
@@ -318,7 +320,7 @@ struct send_result {
 };
 
 static int send_via_broker(struct lipc_thr *t, const IpcMsg *m, uint64_t ts, uint32_t reply_pid,
-                           bool sync, struct send_result *res)
+                           bool sync, uint64_t ticket, struct send_result *res)
 {
     struct lipc_wire_msg wm = {
         .type = (uint32_t)m->type, .code = m->code, .flag = m->flag, .data_sz = m->dataSz,
@@ -326,6 +328,7 @@ static int send_via_broker(struct lipc_thr *t, const IpcMsg *m, uint64_t ts, uin
         .target_token = m->target.token, .target_cookie = m->target.cookie, .timestamp = ts,
         .pid = reply_pid,       /* for replies: the process the request came from */
         .wflags = sync ? LIPC_WF_SYNC : 0,
+        .ticket = ticket,
     };
     uint64_t offs[IPC_MSG_OBJECT_NUM_MAX];
     int fds[LIPC_MAX_FDS];
@@ -398,24 +401,49 @@ struct wait_ctx {
     bool sync;
     uint64_t ts;
     uint32_t dst_pid;
+    struct lipc_route *route;   /* sync on the direct path: the peer to watch */
 };
 
-/* Looks through the thread's queue for the next acceptable message.
+/* Resolves a ticket placeholder at position i from the held list.  Returns
+ * true if the entry at i is now a real message. */
+static bool resolve_ticket_locked(struct lipc_inbox *ib, uint32_t i)
+{
+    struct lipc_qent e = q_at(&ib->q, i);
+    for (uint32_t k = 0; k < ib->held.n; k++) {
+        struct lipc_qent h = q_at(&ib->held, k);
+        if (h.src_pid == e.src_pid && h.ticket == e.ticket) {
+            h.ticket = 0;
+            q_set(&ib->q, i, h);
+            q_remove(&ib->held, k);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Looks through the thread's inbox for the next acceptable message.
  * Returns 1 with *out set, 0 if none, -ENOENT for a failed reply. */
 static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
 {
-    for (uint32_t i = 0; i < t->inq.n;) {
-        uint32_t off = q_at(&t->inq, i);
+    struct lipc_inbox *ib = t->inbox;
+    for (uint32_t i = 0; i < ib->q.n;) {
+        struct lipc_qent e = q_at(&ib->q, i);
+        if (e.off == LIPC_QE_TICKET && !resolve_ticket_locked(ib, i)) {
+            if (!w->sync)
+                return 0;               /* keep the order: wait for it */
+            i++;
+            continue;
+        }
+        uint32_t off = q_at(&ib->q, i).off;
         const IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
         const struct lipc_rxinfo *rx = rx_at(off);
         bool is_reply = m->type == MT_REPLY || m->type == MT_FAILED_REPLY;
         if (!w->sync) {
+            q_remove(&ib->q, i);
             if (is_reply) {             /* a receive-only loop drops replies */
-                q_remove(&t->inq, i);
                 block_free_locked(off, true);
                 continue;
             }
-            q_remove(&t->inq, i);
             hand_out_locked(off);
             *out = lipc_pool_ro(&lipc_g.pool, off);
             return 1;
@@ -425,7 +453,25 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
             continue;
         }
         bool match = m->timestamp == w->ts && (rx->src_pid == w->dst_pid || rx->src_pid == 0);
-        q_remove(&t->inq, i);
+        if (match && m->type == MT_FAILED_REPLY && rx->src_pid == 0) {
+            /* the broker's failed reply for a dead peer: a real reply the
+             * peer sent before dying wins */
+            for (uint32_t k = i + 1; k < ib->q.n; k++) {
+                uint32_t o2 = q_at(&ib->q, k).off;
+                if (o2 == LIPC_QE_TICKET)
+                    continue;
+                const IpcMsg *m2 = lipc_pool_rw(&lipc_g.pool, o2);
+                if (m2->type == MT_REPLY && m2->timestamp == w->ts && rx_at(o2)->src_pid == w->dst_pid) {
+                    q_remove(&ib->q, i);
+                    block_free_locked(off, true);
+                    match = false;
+                    break;
+                }
+            }
+            if (!match)
+                continue;
+        }
+        q_remove(&ib->q, i);
         if (!match) {
             block_free_locked(off, true);
             continue;
@@ -441,30 +487,134 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
     return 0;
 }
 
+static int try_pick(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
+{
+    pthread_mutex_lock(&lipc_g.lock);
+    int r = pick_locked(t, w, out);
+    pthread_mutex_unlock(&lipc_g.lock);
+    return r;
+}
+
+static unsigned g_spin_ns = 20000;
+static int g_ncpus;
+
+static void spin_config(void)
+{
+    const char *e = getenv("LITEIPC_SPIN_US");
+    if (e)
+        g_spin_ns = (unsigned)atoi(e) * 1000u;
+    g_ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* Busy-polling only pays when the peer runs on another CPU: never spin
+ * against a peer that needs this CPU. */
+static bool spin_worthwhile(const struct wait_ctx *w, int mycpu)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, spin_config);
+    if (g_ncpus < 2 || g_spin_ns == 0 || mycpu < 0)
+        return false;
+    if (w->route) {
+        const struct lipc_pub_slot *ps = &w->route->chan->peer->slot[w->route->slot];
+        return atomic_load(&ps->cpu) != (uint32_t)mycpu;
+    }
+    return lipc_chan_any_hot();
+}
+
+static void drain_efd(int efd)
+{
+    uint64_t v;
+    if (read(efd, &v, sizeof(v)) < 0) { /* EAGAIN: nothing pending */ }
+}
+
 static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms, IpcMsg **out)
 {
     uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : lipc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    struct lipc_pub_slot *me = &lipc_g.pub->slot[t->slot];
+    int mycpu = sched_getcpu();
+    atomic_store(&me->cpu, (uint32_t)mycpu);
+    bool spun = false;
     for (;;) {
-        lipc_msg_retry_backlog(t);
-        pthread_mutex_lock(&lipc_g.lock);
-        int r = pick_locked(t, w, out);
-        pthread_mutex_unlock(&lipc_g.lock);
+        if (t->backlog)
+            lipc_msg_retry_backlog(t);
+        lipc_chan_consume(t);
+        int r = try_pick(t, w, out);
         if (r != 0)
             return r < 0 ? r : 0;
+        if (w->route && !lipc_route_alive(w->route))
+            return -ENOENT;         /* the peer died and its reply is not in the ring */
+        if (!spun && spin_worthwhile(w, mycpu)) {
+            /* hot path: no syscall while the peer answers within the budget */
+            spun = true;
+            atomic_store(&me->spinning, 1);
+            uint64_t until = lipc_now_ns() + g_spin_ns;
+            unsigned n = 0;
+            do {
+                if (lipc_chan_consume(t) > 0 && (r = try_pick(t, w, out)) != 0)
+                    break;
+                if ((++n & 63) == 0 && w->route &&
+                    atomic_load(&w->route->chan->peer->slot[w->route->slot].cpu) == (uint32_t)sched_getcpu())
+                    break;              /* the peer moved to our CPU: stop */
+                __builtin_ia32_pause();
+            } while (lipc_now_ns() < until);
+            atomic_store(&me->spinning, 0);
+            if (r != 0)
+                return r < 0 ? r : 0;
+        }
+        /* slow path: announce that we sleep, look once more, then block */
+        atomic_store(&me->sleeping, 1);
+        atomic_thread_fence(memory_order_seq_cst);
+        lipc_chan_consume(t);
+        r = try_pick(t, w, out);
+        if (r != 0) {
+            atomic_store(&me->sleeping, 0);
+            return r < 0 ? r : 0;
+        }
         int wait_ms = -1;
         if (deadline != UINT64_MAX) {
             uint64_t now = lipc_now_ns();
-            if (now >= deadline)
+            if (now >= deadline) {
+                atomic_store(&me->sleeping, 0);
                 return -ETIME;
+            }
             wait_ms = (int)((deadline - now + 999999) / 1000000);
         }
-        r = lipc_thr_pump(t, wait_ms);
-        if (r < 0)
-            return r == -ECONNRESET ? -EIO : r;
+        struct pollfd p[2] = { { .fd = t->sock, .events = POLLIN }, { .fd = t->efd, .events = POLLIN } };
+        int pr;
+        do {
+            pr = poll(p, 2, wait_ms);
+        } while (pr < 0 && errno == EINTR);
+        atomic_store(&me->sleeping, 0);
+        mycpu = sched_getcpu();
+        atomic_store(&me->cpu, (uint32_t)mycpu);
+        spun = false;
+        if (pr < 0)
+            return -errno;
+        if (p[1].revents & POLLIN)
+            drain_efd(t->efd);
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            do {
+                r = lipc_thr_pump(t, 0);
+            } while (r > 0);
+            if (r < 0)
+                return r == -ECONNRESET ? -EIO : r;
+        }
     }
 }
 
 /* ---- IPC_SEND_RECV_MSG ------------------------------------------------- */
+
+#define LIPC_TIMEOUT_COMPAT (-2)
+
+/* Inside an inbound ring (where direct-path data is read in place)? */
+static bool in_channel_locked(const void *p)
+{
+    const uint8_t *u = p;
+    for (const struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
+        if (u >= c->map && u < c->map + LIPC_RING_HDR_SIZE + c->size)
+            return true;
+    return false;
+}
 
 static int send_recv(IpcContent *c, int timeout_ms, bool compat)
 {
@@ -481,6 +631,8 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
     pthread_mutex_lock(&lipc_g.lock);
     if (flag & BUFF_FREE) {
         free_off = lipc_pool_lookup(&lipc_g.pool, c->buffToFree);
+        if (free_off == -EINVAL && in_channel_locked(c->buffToFree))
+            free_off = -EFAULT;         /* received memory, but not a message */
         if (free_off >= 0 && !rx_at((size_t)free_off)->user)
             free_off = -EFAULT;
         if (free_off < 0) {
@@ -493,6 +645,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
 
     bool sync = (flag & SEND) && (flag & RECV);
     struct wait_ctx w = { .sync = sync };
+    lipc_chan_check_events();
     if (flag & SEND) {
         IpcMsg m;
         if (!c->outMsg) {
@@ -526,10 +679,49 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
             if (ret)
                 goto free_buf;
         }
-        struct send_result res = { 0 };
-        ret = send_via_broker(t, &m, ts, reply_pid, sync && m.type == MT_REQUEST, &res);
+        bool wait_reply = sync && m.type == MT_REQUEST;
+        bool is_reply = m.type != MT_REQUEST;
+        int32_t key = m.target.handle;
+        if (key < 0 || key >= 0x400000) {
+            ret = -EINVAL;
+            goto free_buf;
+        }
+        struct lipc_route *route = lipc_route_get(t, key, is_reply, (pid_t)reply_pid, &ret);
+        if (!route)
+            goto free_buf;
         w.ts = ts;
-        w.dst_pid = res.dst_pid;
+        w.dst_pid = (uint32_t)route->dst_pid;
+        struct lipc_priv_slot *ws = &lipc_g.priv->slot[t->slot];
+        if (wait_reply) {
+            /* publish the wait before sending, then check the peer: either
+             * the broker sees our wait when the peer dies, or we see it dead */
+            atomic_store(&ws->wait_ts, ts);
+            atomic_store(&ws->wait_pid, (uint32_t)route->dst_pid);
+            atomic_store(&ws->wait_tid, (uint32_t)route->dst_tid);
+            atomic_thread_fence(memory_order_seq_cst);
+        }
+        if (m.spObjNum == 0) {
+            if (key == 0 && sizeof(IpcMsg) + (uint64_t)m.dataSz > route->cms_max)
+                ret = -EINVAL;
+            else
+                ret = lipc_chan_send(t, route, &m, ts, LIPC_RENT_MSG, 0);
+            if (wait_reply)
+                w.route = route;    /* do_read notices if it dies meanwhile */
+        } else {
+            /* objects need the broker (fd duplication, grants); a ticket in
+             * the ring keeps the order with direct messages to the same
+             * thread */
+            struct lipc_chan_out *ch = route->chan;
+            pthread_mutex_lock(&ch->lock);
+            uint64_t ticket = is_reply ? 0 : ++ch->next_ticket;
+            struct send_result res = { 0 };
+            ret = send_via_broker(t, &m, ts, reply_pid, wait_reply, ticket, &res);
+            pthread_mutex_unlock(&ch->lock);
+            if (ret == 0 && ticket)
+                ret = lipc_chan_send(t, route, &m, ts, LIPC_RENT_TICKET, ticket);
+        }
+        if (ret && wait_reply)
+            atomic_store(&ws->wait_tid, 0);
     }
 free_buf:
     if (free_off >= 0) {
@@ -539,7 +731,10 @@ free_buf:
     }
     if (ret == 0 && (flag & RECV)) {
         IpcMsg *in = NULL;
-        ret = do_read(t, &w, sync && timeout_ms < 0 ? LITEIPC_TIMEOUT_MS : timeout_ms, &in);
+        /* LiteOS-A: a sync receive waits 5 s, a plain receive forever */
+        if (timeout_ms == LIPC_TIMEOUT_COMPAT)
+            timeout_ms = sync ? LITEIPC_TIMEOUT_MS : LIPC_WAIT_FOREVER;
+        ret = do_read(t, &w, timeout_ms, &in);
         if (ret == 0)
             c->inMsg = in;
     }
@@ -577,7 +772,7 @@ static int do_ioctl(int fd, unsigned long req, void *arg)
     case IPC_SEND_RECV_MSG:
         if (!arg)
             return -EINVAL;
-        return send_recv(arg, LITEIPC_TIMEOUT_MS, true);
+        return send_recv(arg, LIPC_TIMEOUT_COMPAT, true);
     case IPC_SET_CMS: {
         uint64_t max = (uint64_t)(uintptr_t)arg;
         if (max < sizeof(IpcMsg))

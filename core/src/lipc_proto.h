@@ -37,7 +37,8 @@ enum lipc_op {
     LIPC_OP_THREAD_EXIT,      /* {} (thread connection about to close)       */
 
     LIPC_OP_EV_MSG = 0x100,   /* event: lipc_wire_msg + payload, fds         */
-    LIPC_OP_EV_CHANNEL,       /* event: lipc_chan_ev, fds: ring, ret, page   */
+    LIPC_OP_EV_CHANNEL,       /* event: lipc_chan_ev, fds: ring (ro), ret (rw), src page (ro) */
+    LIPC_OP_EV_CHANNEL_GONE,  /* event: {chan_id}: the peer of a channel is gone */
 
     LIPC_OP_REPLY = 0x10000,
 };
@@ -96,8 +97,9 @@ struct lipc_route_ack {
     uint32_t dst_gen;         /* slot generation (stale-route detection) */
     uint32_t chan_id;         /* channel id (sender->dst) */
     uint32_t ring_size;
-    uint32_t new_channel;     /* fds follow: ring (rw), ret (ro), dst page (ro) */
+    uint32_t new_channel;     /* fds: efd, then ring (rw), ret (ro), dst page (ro) */
     uint32_t pad;
+    uint64_t cms_max;         /* the CMS's maxMsgSize when handle was 0 */
 };
 
 /* Event: a new inbound channel for this process. fds: ring (ro), ret (rw). */
@@ -106,6 +108,46 @@ struct lipc_chan_ev {
     uint32_t src_pid, src_uid, src_gid;
     uint32_t ring_size;
     uint32_t pad;
+};
+
+/* ---- channels (the direct path) -------------------------------------------
+ * A channel carries messages from one process (the sender) to another.  Its
+ * ring memfd is mapped read-write by the sender and read-only by the
+ * receiver; its return memfd the other way round.  Entries are 64-byte
+ * aligned and never wrap (a PAD entry fills the end of the ring).  Every
+ * field the peer wrote is validated on a local copy before use. */
+#define LIPC_RING_HDR_SIZE 4096u
+#define LIPC_RENT_ALIGN    64u
+
+struct lipc_ring_ctl {            /* at offset 0 of the ring memfd; sender-written */
+    _Atomic uint64_t head;        /* bytes produced */
+    uint32_t magic;
+    uint32_t pad[13];
+};
+
+struct lipc_ring_ret {            /* the return memfd; receiver-written */
+    _Atomic uint64_t tail;        /* bytes released */
+    uint32_t pad[14];
+};
+
+enum { LIPC_RENT_MSG = 1, LIPC_RENT_PAD = 2, LIPC_RENT_TICKET = 3 };
+
+struct lipc_rent {                /* ring entry header, followed by data */
+    uint32_t len;                 /* whole entry, multiple of LIPC_RENT_ALIGN */
+    uint32_t kind;
+    uint32_t type;
+    uint32_t code;
+    uint32_t flag;
+    uint32_t data_sz;
+    int32_t target_handle;
+    uint32_t target_tid;
+    uint64_t target_token;
+    uint64_t target_cookie;
+    uint64_t timestamp;
+    uint32_t src_tid;
+    uint32_t src_slot;            /* hint: sender's slot in its public page */
+    uint64_t ticket;
+    uint64_t pad;
 };
 
 /* ---- shared pages ------------------------------------------------------ */

@@ -44,7 +44,7 @@ int main(void)
     lipc_test_broker_start(&g_brk);
     struct tsync ready;
     tsync_init(&ready);
-    pid_t srv = fork();
+    pid_t srv = lipc_test_fork();
     if (srv == 0)
         _exit(server_main(&ready));
     pid_t cms_tid = (pid_t)tsync_wait(&ready);

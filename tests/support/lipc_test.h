@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -81,6 +82,7 @@ static inline int lipc_test_broker_start(struct lipc_test_broker *b)
     b->pid = fork();
     CHECK(b->pid >= 0);
     if (b->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);      /* never outlive a crashed test */
         const char *bin = getenv("LIPC_TEST_BROKER");
         if (!bin)
             bin = LIPC_BROKER_PATH;
@@ -115,6 +117,20 @@ static inline int lipc_test_broker_stop(struct lipc_test_broker *b)
     unlink(b->sock);
     rmdir(b->dir);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* fork() for test children: the child is killed if the test process dies
+ * (a failed CHECK must not leave processes behind or hang ctest). */
+static inline pid_t lipc_test_fork(void)
+{
+    pid_t ppid = getpid();
+    pid_t p = fork();
+    if (p == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != ppid)
+            _exit(99);
+    }
+    return p;
 }
 
 /* Waits for a child and returns its exit code (128+sig if killed). */

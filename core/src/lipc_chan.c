@@ -1,0 +1,557 @@
+/*
+ * lipc_chan.c - the direct path: messages written once by the sender into a
+ * ring the receiver maps read-only, read in place, released through a
+ * return page the sender maps read-only.  The broker only sets channels up.
+ *
+ * Trust: everything read from a ring or a peer's page is a hint or is
+ * validated on a local copy; a sender that writes nonsense only breaks its
+ * own channel (it is marked broken and ignored).
+ */
+#include "lipc_internal.h"
+#include "lipc_conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#define RENT_DATA_MAX(e) ((e)->len - (uint32_t)sizeof(struct lipc_rent))
+#define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
+
+static const struct lipc_ring_ctl *ring_ctl(const uint8_t *map) { return (const struct lipc_ring_ctl *)map; }
+
+static bool tid_in_proc(pid_t pid, pid_t tid)
+{
+    char p[64];
+    struct stat st;
+    snprintf(p, sizeof(p), "/proc/%d/task/%d", (int)pid, (int)tid);
+    return stat(p, &st) == 0;
+}
+
+/* ---- inboxes ---------------------------------------------------------- */
+
+int lipc_q_push(struct lipc_q *q, struct lipc_qent e)
+{
+    if (q->n == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 16;
+        struct lipc_qent *nv = malloc(cap * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        for (uint32_t i = 0; i < q->n; i++)
+            nv[i] = q->v[(q->head + i) % q->cap];
+        free(q->v);
+        q->v = nv;
+        q->cap = cap;
+        q->head = 0;
+    }
+    q->v[(q->head + q->n) % q->cap] = e;
+    q->n++;
+    return 0;
+}
+
+struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create)
+{
+    for (struct lipc_inbox *ib = lipc_g.inboxes; ib; ib = ib->next)
+        if (ib->tid == tid)
+            return ib;
+    if (!create || !tid_in_proc(getpid(), tid))
+        return NULL;
+    struct lipc_inbox *ib = calloc(1, sizeof(*ib));
+    if (!ib)
+        return NULL;
+    ib->tid = tid;
+    ib->next = lipc_g.inboxes;
+    lipc_g.inboxes = ib;
+    return ib;
+}
+
+void lipc_wake_thread(struct lipc_inbox *ib)
+{
+    struct lipc_thr *t = ib->thr;
+    if (!t || t->efd < 0)
+        return;
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load(&lipc_g.pub->slot[t->slot].sleeping)) {
+        uint64_t one = 1;
+        if (write(t->efd, &one, sizeof(one)) < 0) { /* counter saturated: a wake is pending */ }
+    }
+}
+
+/* ---- channel set-up events on the process connection ------------------ */
+
+static void chan_in_free(struct lipc_chan_in *c)
+{
+    munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
+    munmap(c->ret, 4096);
+    munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
+    pthread_mutex_destroy(&c->lock);
+    free(c->spans);
+    free(c);
+}
+
+static void chan_out_free(struct lipc_chan_out *c)
+{
+    munmap(c->map, LIPC_RING_HDR_SIZE + c->size);
+    munmap((void *)c->ret, 4096);
+    munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+/* Maps the ring read-only followed by one page of zeros, so that a reader
+ * running off the end of a message (an unterminated string) stops there. */
+static const uint8_t *map_ring_ro(int fd, size_t size)
+{
+    size_t total = LIPC_RING_HDR_SIZE + size;
+    uint8_t *area = mmap(NULL, total + 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        return NULL;
+    if (mmap(area, total, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        munmap(area, total + 4096);
+        return NULL;
+    }
+    return area;
+}
+
+static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds, unsigned nfds)
+{
+    if (h->op == LIPC_OP_EV_CHANNEL && h->len == sizeof(struct lipc_chan_ev) && nfds == 3) {
+        struct lipc_chan_ev ev;
+        memcpy(&ev, pl, sizeof(ev));
+        struct lipc_chan_in *c = calloc(1, sizeof(*c));
+        if (c) {
+            c->id = ev.chan_id;
+            c->src_pid = (pid_t)ev.src_pid;
+            c->src_uid = ev.src_uid;
+            c->src_gid = ev.src_gid;
+            c->size = ev.ring_size;
+            c->map = map_ring_ro(fds[0], c->size);
+            void *ret = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+            void *peer = mmap(NULL, LIPC_PUB_PAGE_SIZE, PROT_READ, MAP_SHARED, fds[2], 0);
+            c->ret = ret == MAP_FAILED ? NULL : ret;
+            c->peer = peer == MAP_FAILED ? NULL : peer;
+            pthread_mutex_init(&c->lock, NULL);
+            if (c->map && c->ret && c->peer) {
+                c->next = lipc_g.chin;
+                lipc_g.chin = c;
+            } else {
+                if (c->map)
+                    munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
+                if (c->ret)
+                    munmap(c->ret, 4096);
+                if (c->peer)
+                    munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
+                free(c);
+            }
+        }
+    } else if (h->op == LIPC_OP_EV_CHANNEL_GONE && h->len == sizeof(uint32_t)) {
+        uint32_t id;
+        memcpy(&id, pl, sizeof(id));
+        for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
+            if (c->id == id)
+                c->gone = true;
+        for (struct lipc_chan_out *c = lipc_g.chout; c; c = c->next)
+            if (c->id == id)
+                c->gone = true;
+    }
+    lipc_close_fds(fds, nfds);
+}
+
+static void maybe_reap_locked(void);
+
+void lipc_chan_check_events(void)
+{
+    if (!lipc_g.priv || lipc_g.pconn < 0)
+        return;
+    uint32_t g = atomic_load(&lipc_g.priv->chan_gen);
+    if (g == __atomic_load_n(&lipc_g.chan_gen_seen, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&lipc_g.pconn_lock);
+    __atomic_store_n(&lipc_g.chan_gen_seen, g, __ATOMIC_RELEASE);
+    union {
+        struct lipc_hdr h;
+        char b[512];
+    } u;
+    for (;;) {
+        int fds[LIPC_MAX_FDS];
+        unsigned nfds = LIPC_MAX_FDS;
+        ssize_t n = lipc_conn_recv(lipc_g.pconn, u.b, sizeof(u.b), fds, &nfds, MSG_DONTWAIT);
+        if (n <= 0)
+            break;
+        pthread_mutex_lock(&lipc_g.lock);
+        on_channel_event(&u.h, u.b + sizeof(u.h), fds, nfds);
+        pthread_mutex_unlock(&lipc_g.lock);
+    }
+    pthread_mutex_lock(&lipc_g.lock);
+    maybe_reap_locked();
+    pthread_mutex_unlock(&lipc_g.lock);
+    pthread_mutex_unlock(&lipc_g.pconn_lock);
+}
+
+/* ---- routes ------------------------------------------------------------- */
+
+bool lipc_route_alive(const struct lipc_route *r)
+{
+    const struct lipc_pub_page *pp = r->chan->peer;
+    const struct lipc_pub_slot *s = &pp->slot[r->slot];
+    return !atomic_load(&pp->dead) && !r->chan->gone && atomic_load(&s->tid) == (uint32_t)r->dst_tid &&
+           atomic_load(&s->gen) == r->gen && !atomic_load(&s->dead);
+}
+
+void lipc_route_drop(struct lipc_route *r)
+{
+    if (r->efd >= 0)
+        close(r->efd);
+    r->chan->refs--;
+    free(r);
+}
+
+static struct lipc_route *route_find_locked(int32_t handle, bool is_reply, pid_t dst_pid)
+{
+    for (struct lipc_route **pp = &lipc_g.routes; *pp;) {
+        struct lipc_route *r = *pp;
+        if (r->handle == handle && r->is_reply == is_reply && (!is_reply || r->dst_pid == dst_pid)) {
+            if (lipc_route_alive(r))
+                return r;
+            *pp = r->next;          /* stale: the task or its process is gone */
+            lipc_route_drop(r);
+            continue;
+        }
+        pp = &r->next;
+    }
+    return NULL;
+}
+
+struct lipc_route *lipc_route_get(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid, int *err)
+{
+    pthread_mutex_lock(&lipc_g.lock);
+    struct lipc_route *r = route_find_locked(handle, is_reply, dst_pid);
+    pthread_mutex_unlock(&lipc_g.lock);
+    if (r)
+        return r;
+    struct lipc_route_req rq = { .handle = handle, .is_reply = is_reply, .dst_pid = (uint32_t)dst_pid };
+    struct lipc_route_ack ack;
+    struct iovec v = { &rq, sizeof(rq) };
+    int fds[4];
+    unsigned nfds = 4;
+    int res = lipc_rpc(t, LIPC_OP_ROUTE, &v, 1, NULL, 0, &ack, sizeof(ack), fds, &nfds);
+    if (res < 0) {
+        *err = res;
+        return NULL;
+    }
+    if (nfds != (ack.new_channel ? 4u : 1u) || ack.dst_slot >= LIPC_MAX_THREADS) {
+        lipc_close_fds(fds, nfds);
+        *err = -EPROTO;
+        return NULL;
+    }
+    pthread_mutex_lock(&lipc_g.lock);
+    struct lipc_chan_out *c = NULL;
+    for (c = lipc_g.chout; c; c = c->next)
+        if (c->id == ack.chan_id)
+            break;
+    if (!c && ack.new_channel) {
+        c = calloc(1, sizeof(*c));
+        void *map = mmap(NULL, LIPC_RING_HDR_SIZE + ack.ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+        void *ret = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fds[2], 0);
+        void *peer = mmap(NULL, LIPC_PUB_PAGE_SIZE, PROT_READ, MAP_SHARED, fds[3], 0);
+        if (!c || map == MAP_FAILED || ret == MAP_FAILED || peer == MAP_FAILED) {
+            if (map != MAP_FAILED)
+                munmap(map, LIPC_RING_HDR_SIZE + ack.ring_size);
+            if (ret != MAP_FAILED)
+                munmap(ret, 4096);
+            if (peer != MAP_FAILED)
+                munmap(peer, LIPC_PUB_PAGE_SIZE);
+            free(c);
+            c = NULL;
+        } else {
+            c->id = ack.chan_id;
+            c->dst_pid = (pid_t)ack.dst_pid;
+            c->map = map;
+            c->size = ack.ring_size;
+            c->ret = ret;
+            c->peer = peer;
+            /* the broker creates rings empty; our own copy of head is the truth */
+            c->head = atomic_load(&((struct lipc_ring_ctl *)map)->head);
+            pthread_mutex_init(&c->lock, NULL);
+            c->next = lipc_g.chout;
+            lipc_g.chout = c;
+        }
+    }
+    if (nfds == 4)
+        lipc_close_fds(fds + 1, 3);
+    r = c ? calloc(1, sizeof(*r)) : NULL;
+    if (!r) {
+        pthread_mutex_unlock(&lipc_g.lock);
+        close(fds[0]);
+        *err = c ? -ENOMEM : -EPROTO;
+        return NULL;
+    }
+    r->handle = handle;
+    r->is_reply = is_reply;
+    r->dst_pid = (pid_t)ack.dst_pid;
+    r->dst_tid = (pid_t)ack.dst_tid;
+    r->slot = ack.dst_slot;
+    r->gen = ack.dst_gen;
+    r->efd = fds[0];
+    r->cms_max = ack.cms_max;
+    r->chan = c;
+    c->refs++;
+    r->next = lipc_g.routes;
+    lipc_g.routes = r;
+    pthread_mutex_unlock(&lipc_g.lock);
+    return r;
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, uint64_t ts, uint32_t kind,
+                   uint64_t ticket)
+{
+    struct lipc_chan_out *c = r->chan;
+    uint32_t dsz = kind == LIPC_RENT_MSG ? m->dataSz : 0;
+    size_t need = ALIGN64(sizeof(struct lipc_rent) + (size_t)dsz);
+    if (need > c->size)
+        return -ENOMEM;
+    pthread_mutex_lock(&c->lock);
+    uint64_t head = c->head;
+    uint64_t tail = atomic_load_explicit(&c->ret->tail, memory_order_acquire);
+    if (tail > head || head - tail > c->size) {
+        pthread_mutex_unlock(&c->lock);
+        return -EIO;                /* the receiver corrupted its return page */
+    }
+    size_t pos = (size_t)(head % c->size), to_end = c->size - pos;
+    size_t total = need + (need > to_end ? to_end : 0);
+    if (head - tail + total > c->size) {
+        pthread_mutex_unlock(&c->lock);
+        return -ENOMEM;             /* the receiver's budget for us is used up */
+    }
+    uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
+    if (need > to_end) {
+        struct lipc_rent pad = { .len = (uint32_t)to_end, .kind = LIPC_RENT_PAD };
+        memcpy(data + pos, &pad, sizeof(pad));
+        head += to_end;
+        pos = 0;
+    }
+    struct lipc_rent e = {
+        .len = (uint32_t)need, .kind = kind, .type = m ? (uint32_t)m->type : 0, .code = m ? m->code : 0,
+        .flag = m ? m->flag : 0, .data_sz = dsz, .target_handle = m ? m->target.handle : 0,
+        .target_tid = (uint32_t)r->dst_tid, .target_token = m ? m->target.token : 0,
+        .target_cookie = m ? m->target.cookie : 0, .timestamp = ts, .src_tid = (uint32_t)t->tid,
+        .src_slot = t->slot, .ticket = ticket,
+    };
+    memcpy(data + pos, &e, sizeof(e));
+    if (dsz)
+        memcpy(data + pos + sizeof(e), m->data, dsz);
+    head += need;
+    c->head = head;
+    atomic_store_explicit(&((struct lipc_ring_ctl *)c->map)->head, head, memory_order_release);
+    pthread_mutex_unlock(&c->lock);
+    /* wake the destination if it sleeps (Dekker with its sleeping flag) */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load(&c->peer->slot[r->slot].sleeping)) {
+        uint64_t one = 1;
+        if (write(r->efd, &one, sizeof(one)) < 0) { /* saturated: a wake is pending */ }
+    }
+    return 0;
+}
+
+/* ---- receiving ------------------------------------------------------------ */
+
+static int span_push(struct lipc_chan_in *c, uint64_t pos, uint32_t len, bool released)
+{
+    if (c->sp_n == c->sp_cap) {
+        uint32_t cap = c->sp_cap ? c->sp_cap * 2 : 64;
+        struct lipc_span *nv = malloc(cap * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        for (uint32_t i = 0; i < c->sp_n; i++)
+            nv[i] = c->spans[(c->sp_head + i) % c->sp_cap];
+        free(c->spans);
+        c->spans = nv;
+        c->sp_cap = cap;
+        c->sp_head = 0;
+    }
+    c->spans[(c->sp_head + c->sp_n) % c->sp_cap] = (struct lipc_span){ pos, len, released };
+    c->sp_n++;
+    return 0;
+}
+
+static void spans_advance(struct lipc_chan_in *c)
+{
+    uint64_t tail = c->tail;
+    while (c->sp_n) {
+        struct lipc_span *s = &c->spans[c->sp_head];
+        if (!s->released)
+            break;
+        tail = s->pos + s->len;
+        c->sp_head = (c->sp_head + 1) % c->sp_cap;
+        c->sp_n--;
+    }
+    if (tail != c->tail) {
+        c->tail = tail;
+        atomic_store_explicit(&c->ret->tail, tail, memory_order_release);
+    }
+}
+
+void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos)
+{
+    for (uint32_t i = 0; i < c->sp_n; i++) {
+        struct lipc_span *s = &c->spans[(c->sp_head + i) % c->sp_cap];
+        if (s->pos == pos) {
+            s->released = 1;
+            break;
+        }
+    }
+    spans_advance(c);
+}
+
+static bool src_tid_ok(struct lipc_chan_in *c, pid_t tid)
+{
+    for (unsigned i = 0; i < 8; i++)
+        if (c->ok_tids[i] == tid)
+            return true;
+    if (!tid_in_proc(c->src_pid, tid))
+        return false;
+    memmove(c->ok_tids + 1, c->ok_tids, 7 * sizeof(pid_t));
+    c->ok_tids[0] = tid;
+    return true;
+}
+
+static void mark_broken(struct lipc_chan_in *c, const char *why)
+{
+    if (!c->broken)
+        fprintf(stderr, "liteipc: channel from pid %d: %s; ignoring it from now on\n", (int)c->src_pid, why);
+    c->broken = true;
+}
+
+/* Takes in entries of one channel. Lock held. Returns entries for t. */
+static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
+{
+    int mine = 0;
+    uint64_t head = atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_acquire);
+    if (head == c->cons)
+        return 0;
+    if (head < c->cons || head - c->cons > c->size) {
+        mark_broken(c, "ring head out of range");
+        return 0;
+    }
+    const uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
+    while (c->cons < head && !c->broken) {
+        size_t pos = (size_t)(c->cons % c->size);
+        struct lipc_rent e;
+        memcpy(&e, data + pos, sizeof(e));     /* validate only the local copy */
+        if (e.len < LIPC_RENT_ALIGN || e.len % LIPC_RENT_ALIGN || e.len > head - c->cons ||
+            e.len > c->size - pos) {
+            mark_broken(c, "bad entry length");
+            break;
+        }
+        bool drop = false;
+        struct lipc_inbox *ib = NULL;
+        if (e.kind == LIPC_RENT_PAD) {
+            drop = true;
+        } else if (e.kind == LIPC_RENT_MSG || e.kind == LIPC_RENT_TICKET) {
+            if (e.data_sz > RENT_DATA_MAX(&e) ||
+                (e.kind == LIPC_RENT_MSG && e.type != MT_REQUEST && e.type != MT_REPLY &&
+                 e.type != MT_FAILED_REPLY) || !src_tid_ok(c, (pid_t)e.src_tid)) {
+                drop = true;            /* not a message anyone may send: ignore it */
+            } else {
+                ib = lipc_inbox_get_locked((pid_t)e.target_tid, true);
+                drop = !ib;             /* not one of our threads */
+            }
+        } else {
+            drop = true;
+        }
+        if (drop || e.kind == LIPC_RENT_TICKET) {
+            if (span_push(c, c->cons, e.len, true) < 0)
+                break;
+            if (!drop) {
+                struct lipc_qent qe = { LIPC_QE_TICKET, (uint32_t)c->src_pid, e.ticket };
+                if (lipc_q_push(&ib->q, qe) < 0) {
+                    c->sp_n--;
+                    break;
+                }
+                if (ib->thr == t)
+                    mine++;
+                else
+                    lipc_wake_thread(ib);
+            }
+            c->cons += e.len;
+            continue;
+        }
+        long off = lipc_pool_alloc(&lipc_g.pool, sizeof(IpcMsg));
+        if (off < 0)
+            break;                      /* pool full: it stays in the ring */
+        if (span_push(c, c->cons, e.len, false) < 0 ||
+            lipc_q_push(&ib->q, (struct lipc_qent){ (uint32_t)off, (uint32_t)c->src_pid, 0 }) < 0) {
+            if (c->sp_n && c->spans[(c->sp_head + c->sp_n - 1) % c->sp_cap].pos == c->cons)
+                c->sp_n--;
+            lipc_pool_free(&lipc_g.pool, (size_t)off);
+            break;
+        }
+        IpcMsg *m = lipc_pool_rw(&lipc_g.pool, (size_t)off);
+        *m = (IpcMsg){
+            .type = (MsgType)e.type, .target = { e.target_handle, (uintptr_t)e.target_token,
+                                                 (uintptr_t)e.target_cookie },
+            .code = e.code, .flag = e.flag, .timestamp = e.timestamp, .dataSz = e.data_sz,
+            .data = e.data_sz ? (void *)(data + pos + sizeof(e)) : NULL,
+            .processID = (uint32_t)c->src_pid, .taskID = e.src_tid, .userID = c->src_uid, .gid = c->src_gid,
+        };
+        struct lipc_rxinfo *rx = &lipc_g.rx[off / LIPC_POOL_UNIT];
+        *rx = (struct lipc_rxinfo){ .kind = LIPC_RX_MSG, .src_pid = (uint32_t)c->src_pid, .chan = c,
+                                    .span_pos = c->cons };
+        c->cons += e.len;
+        if (ib->thr == t)
+            mine++;
+        else
+            lipc_wake_thread(ib);
+    }
+    spans_advance(c);
+    return mine;
+}
+
+static void maybe_reap_locked(void)
+{
+    for (struct lipc_chan_in **pp = &lipc_g.chin; *pp;) {
+        struct lipc_chan_in *c = *pp;
+        bool drained = c->broken || c->cons == atomic_load(&ring_ctl(c->map)->head);
+        if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0) {
+            *pp = c->next;
+            chan_in_free(c);
+            continue;
+        }
+        pp = &c->next;
+    }
+    for (struct lipc_chan_out **pp = &lipc_g.chout; *pp;) {
+        struct lipc_chan_out *c = *pp;
+        if ((c->gone || atomic_load(&c->peer->dead)) && c->refs == 0) {
+            *pp = c->next;
+            chan_out_free(c);
+            continue;
+        }
+        pp = &c->next;
+    }
+}
+
+int lipc_chan_consume(struct lipc_thr *t)
+{
+    lipc_chan_check_events();
+    int mine = 0;
+    pthread_mutex_lock(&lipc_g.lock);
+    for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
+        if (!c->broken)
+            mine += consume_one(c, t);
+    if (lipc_g.mapped)
+        atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
+    pthread_mutex_unlock(&lipc_g.lock);
+    return mine;
+}
+
+bool lipc_chan_any_hot(void)
+{
+    return lipc_g.chin != NULL;
+}
