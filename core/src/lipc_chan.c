@@ -415,8 +415,16 @@ static bool src_tid_ok(struct lipc_chan_in *c, pid_t tid)
     for (unsigned i = 0; i < 8; i++)
         if (c->ok_tids[i] == tid)
             return true;
-    if (!tid_in_proc(c->src_pid, tid))
-        return false;
+    if (!tid_in_proc(c->src_pid, tid)) {
+        /* A thread that already exited (its last reply) can't be checked;
+         * only a tid that is alive in another process is a forgery. */
+        char p[64];
+        struct stat st;
+        snprintf(p, sizeof(p), "/proc/%d", (int)tid);
+        if (tid <= 0 || stat(p, &st) == 0)
+            return false;
+        return true;                    /* not cached: it may be reused */
+    }
     memmove(c->ok_tids + 1, c->ok_tids, 7 * sizeof(pid_t));
     c->ok_tids[0] = tid;
     return true;

@@ -537,12 +537,15 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
     for (;;) {
         if (t->backlog)
             lipc_msg_retry_backlog(t);
+        /* liveness is sampled before the scan: whatever a peer wrote before
+         * it died is in the ring by then */
+        bool peer_alive = !w->route || lipc_route_alive(w->route);
         lipc_chan_consume(t);
         int r = try_pick(t, w, out);
         if (r != 0)
             return r < 0 ? r : 0;
-        if (w->route && !lipc_route_alive(w->route))
-            return -ENOENT;         /* the peer died and its reply is not in the ring */
+        if (!peer_alive)
+            return -ENOENT;         /* the peer died without replying */
         if (!spun && spin_worthwhile(w, mycpu)) {
             /* hot path: no syscall while the peer answers within the budget */
             spun = true;
