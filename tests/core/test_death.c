@@ -174,6 +174,7 @@ static pid_t g_svc[NS];         /* svcA, svcB, svcC */
 struct kctl {
     int mode;                   /* 1, 2, 3 (see the top) */
     struct tsync cmd, res;
+    struct tsync slow;          /* P -> K1's IPC thread */
 };
 
 static struct kctl *g_k;
@@ -188,7 +189,7 @@ static void *ipc_thread(void *arg)
     tsync_post(&g_k->res, EV_READY);
     if (g_k->mode == 1) {
         /* in a sync call while svcA dies: the reply is the real one */
-        CHECK_EQ(tsync_wait_t(&g_k->cmd, 20000), C_SLOW);
+        CHECK_EQ(tsync_wait_t(&g_k->slow, 20000), C_SLOW);
         IpcMsg *in = NULL;
         CHECK_EQ(tdev_call(fd, g_svc[1], C_SLOW, NULL, 0, &in), 0);
         CHECK_EQ(in->type, MT_REPLY);
@@ -425,12 +426,13 @@ int main(void)
         k[i].mode = i + 1;
         tsync_init(&k[i].cmd);
         tsync_init(&k[i].res);
+        tsync_init(&k[i].slow);
         kp[i] = tfork(client_proc, &k[i]);
         CHECK_EQ(tsync_wait_t(&k[i].res, 10000), EV_READY);
     }
 
     /* svcA dies while K1's IPC thread is in a sync call on svcB */
-    tsync_post(&k[0].cmd, C_SLOW);
+    tsync_post(&k[0].slow, C_SLOW);
     CHECK_EQ(tsync_wait_t(&g_ev, 5000), EV_GOT);
     CHECK_EQ(tdev_oneway(g_fd, g_svc[0], C_EXIT_THREAD, NULL, 0), 0);
     CHECK_EQ(tsync_wait_t(&k[0].res, 5000), EV_SLOW_OK);
