@@ -92,6 +92,7 @@ struct rtt_shm {
     int impl;
     int sv[2];
     uint64_t iters, warmup, idle_ns, cap_ns, cap_iters;
+    uint64_t slow_limit;        /* stop once this many calls, and most, took > SLOW_NS (0: never) */
     uint64_t done;              /* samples written */
     uint32_t capped;
     int err;
@@ -99,6 +100,11 @@ struct rtt_shm {
     char reqbuf[FLOOR_MAX_SIZE] ALIGNED;
     char repbuf[FLOOR_MAX_SIZE] ALIGNED;
 };
+
+/* A busy-poll round trip this slow means the two processes share a CPU
+ * (placement, scheduler or other load): keep a few samples, not thousands. */
+#define SLOW_NS 100000ull
+#define SLOW_LIMIT 20
 
 struct rtt_arg {
     struct rtt_shm *s;
@@ -166,7 +172,7 @@ static int rtt_client(void *p)
     }
 
     uint64_t total = s->warmup + s->iters;
-    uint64_t k = 0, start = 0;
+    uint64_t k = 0, start = 0, slow = 0;
     uint32_t seq = 0;
     for (uint64_t i = 0; i < total; i++) {
         if (s->idle_ns)
@@ -191,7 +197,8 @@ static int rtt_client(void *p)
         if (k == 0)
             start = t0;
         a->samples[k++] = t1 - t0;
-        if (k >= s->cap_iters || t1 - start > s->cap_ns) {
+        slow += t1 - t0 > SLOW_NS;
+        if (k >= s->cap_iters || t1 - start > s->cap_ns || (s->slow_limit && slow >= s->slow_limit && 2 * slow > k)) {
             s->capped = k < s->iters;
             break;
         }
@@ -251,6 +258,7 @@ int floor_rtt(const struct bench_config *cfg, int impl, int cold, int pl, uint32
     s->idle_ns = cold ? cfg->cold_idle_ns : 0;
     s->cap_ns = cap_ns;
     s->cap_iters = cap_iters;
+    s->slow_limit = impl == FLOOR_SPIN ? SLOW_LIMIT : 0;
     s->sv[0] = s->sv[1] = -1;
     if (impl == FLOOR_UNIX && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s->sv) < 0) {
         ret = -errno;
@@ -293,16 +301,14 @@ int floor_rtt(const struct bench_config *cfg, int impl, int cold, int pl, uint32
     bench_stats_compute(samples, s->done, &row->st);
     if (impl == FLOOR_SPIN && pl != PL_SAME && row->st.p50 > 100000) {
         row->pathological = 1;
-        snprintf(row->note, sizeof(row->note), "%s%s",
+        snprintf(row->note, sizeof(row->note), "%s",
                  pl == PL_UNPINNED
                      ? "busy-poll p50 > 100 us: the scheduler put both processes on one CPU"
-                     : "busy-poll p50 > 100 us: a process lost its CPU (other load on the machine?)",
-                 row->capped ? "; capped" : "");
+                     : "busy-poll p50 > 100 us: a process lost its CPU (other load on the machine?)");
     } else if (row->pathological)
-        snprintf(row->note, sizeof(row->note), "busy-poll against a peer on the same CPU (%s)",
-                 row->capped ? "capped" : "all iterations");
+        snprintf(row->note, sizeof(row->note), "busy-poll against a peer on the same CPU");
     else if (row->capped)
-        snprintf(row->note, sizeof(row->note), "stopped by the time cap");
+        snprintf(row->note, sizeof(row->note), "stopped early by the time cap");
     if (pl == PL_UNPINNED && s->cpu_cli == s->cpu_srv && !row->note[0])
         snprintf(row->note, sizeof(row->note), "client and server were on CPU%d at the end",
                  s->cpu_cli);
