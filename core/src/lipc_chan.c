@@ -341,8 +341,8 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
         .len = (uint32_t)need, .kind = kind, .type = m ? (uint32_t)m->type : 0, .code = m ? m->code : 0,
         .flag = m ? m->flag : 0, .data_sz = dsz, .target_handle = m ? m->target.handle : 0,
         .target_tid = (uint32_t)r->dst_tid, .target_token = m ? m->target.token : 0,
-        .target_cookie = m ? m->target.cookie : 0, .timestamp = ts, .src_tid = (uint32_t)t->tid,
-        .src_slot = t->slot, .ticket = ticket,
+        .target_cookie = m ? m->target.cookie : 0, .timestamp = kind == LIPC_RENT_TICKET ? ticket : ts,
+        .src_tid = (uint32_t)t->tid, .src_slot = t->slot,
     };
     memcpy(data + pos, &e, sizeof(e));
     if (dsz)
@@ -478,7 +478,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
             if (span_push(c, c->cons, e.len, true) < 0)
                 break;
             if (!drop) {
-                struct lipc_qent qe = { LIPC_QE_TICKET, (uint32_t)c->src_pid, e.ticket };
+                struct lipc_qent qe = { LIPC_QE_TICKET, (uint32_t)c->src_pid, e.timestamp };
                 if (lipc_q_push(&ib->q, qe) < 0) {
                     c->sp_n--;
                     break;

@@ -143,12 +143,12 @@ struct lipc_rent {                /* ring entry header, followed by data */
     uint32_t target_tid;
     uint64_t target_token;
     uint64_t target_cookie;
-    uint64_t timestamp;
+    uint64_t timestamp;           /* LIPC_RENT_TICKET: the ticket */
     uint32_t src_tid;
     uint32_t src_slot;            /* hint: sender's slot in its public page */
-    uint64_t ticket;
-    uint64_t pad;
 };
+/* One alignment unit: a PAD entry at the end of the ring is never smaller. */
+_Static_assert(sizeof(struct lipc_rent) == LIPC_RENT_ALIGN, "ring entry header must be 64 bytes");
 
 /* ---- shared pages ------------------------------------------------------ */
 
