@@ -249,16 +249,37 @@ static void row_fail(struct bench_row *r, const char *what, int err)
     snprintf(r->note, sizeof(r->note), "%s: %s", what, strerror(err));
 }
 
-static int latency_row(const struct bench_config *cfg, struct bench_row *row, char *buf,
-                       uint64_t *samples)
+/* CPU time so far of server, client (us) and broker; ourselves innermost so
+ * that reading /proc is charged to us as little as possible. */
+static void cpu_snapshot(const struct core_shm *s, int64_t out[BENCH_IDLE_PROCS], int before)
 {
+    pid_t pids[BENCH_IDLE_PROCS] = { s->server_pid, 0, s->broker_pid };
+    static const int order[BENCH_IDLE_PROCS] = { 0, 2, 1 };
+    for (int i = 0; i < BENCH_IDLE_PROCS; i++) {
+        int k = order[before ? i : BENCH_IDLE_PROCS - 1 - i];
+        out[k] = bench_proc_cpu_ns(pids[k]);
+    }
+}
+
+static void cpu_delta(struct bench_row *row, const int64_t *b, const int64_t *a)
+{
+    for (int i = 0; i < BENCH_IDLE_PROCS; i++)
+        row->cpu_ns[i] = b[i] >= 0 && a[i] >= 0 ? a[i] - b[i] : -1;
+}
+
+static int latency_row(const struct bench_config *cfg, const struct core_shm *s,
+                       struct bench_row *row, char *buf, uint64_t *samples)
+{
+    int64_t cpu0[BENCH_IDLE_PROCS], cpu1[BENCH_IDLE_PROCS];
     int cold = strcmp(row->scenario, "cold") == 0;
     uint64_t iters = cold ? cfg->iters_cold : bench_hot_iters(cfg, row->size);
     uint64_t warmup = cold ? 2 : (iters / 10 > 1000 ? 1000 : iters / 10 + 10);
     uint64_t cap = cold ? iters * (cfg->cold_idle_ns + 5000000ull) + cfg->row_cap_ns
                         : cfg->row_cap_ns;
-    uint64_t k = 0, start = 0;
+    uint64_t k = 0, start = 0, calls = 0;
+    cpu_snapshot(s, cpu0, 1);
     for (uint64_t i = 0; i < warmup + iters; i++) {
+        calls++;
         if (cold)
             bench_sleep_ns(cfg->cold_idle_ns);
         uint64_t t0 = bench_now_ns();
@@ -281,6 +302,9 @@ static int latency_row(const struct bench_config *cfg, struct bench_row *row, ch
             break;
         }
     }
+    cpu_snapshot(s, cpu1, 0);
+    cpu_delta(row, cpu0, cpu1);
+    row->cpu_calls = calls;
     row->iters = k;
     bench_stats_compute(samples, k, &row->st);
     row->status = ST_OK;
@@ -332,19 +356,13 @@ static int idle_row(const struct bench_config *cfg, struct core_shm *s, struct b
             return r;
         }
     }
-    /* Read ourselves innermost, so that reading /proc is not charged to us. */
-    pid_t pids[BENCH_IDLE_PROCS] = { s->server_pid, 0, s->broker_pid };
-    static const int order[BENCH_IDLE_PROCS] = { 0, 2, 1 };
     int64_t before[BENCH_IDLE_PROCS], after[BENCH_IDLE_PROCS];
-    for (int i = 0; i < BENCH_IDLE_PROCS; i++)
-        before[order[i]] = bench_proc_cpu_ns(pids[order[i]]);
+    cpu_snapshot(s, before, 1);
     uint64_t t0 = bench_now_ns();
     bench_sleep_ns(cfg->idle_ns);
     uint64_t t1 = bench_now_ns();
-    for (int i = BENCH_IDLE_PROCS - 1; i >= 0; i--)
-        after[order[i]] = bench_proc_cpu_ns(pids[order[i]]);
-    for (int i = 0; i < BENCH_IDLE_PROCS; i++)
-        row->cpu_ns[i] = before[i] >= 0 && after[i] >= 0 ? after[i] - before[i] : -1;
+    cpu_snapshot(s, after, 0);
+    cpu_delta(row, before, after);
     row->window_ns = t1 - t0;
     row->iters = 1;
     row->status = ST_OK;
@@ -378,7 +396,7 @@ static int client_main(void *p)
         bench_log("  liteipc %-6s %-8s %6u B ...\n", row->scenario,
                   bench_placement_name(row->placement), row->size);
         if (row->kind == KIND_LATENCY)
-            ret = latency_row(cfg, row, buf, samples);
+            ret = latency_row(cfg, s, row, buf, samples);
         else if (row->kind == KIND_THROUGHPUT)
             ret = oneway_row(cfg, s, row, buf);
         else

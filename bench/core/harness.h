@@ -121,7 +121,10 @@ struct bench_row {
     struct bench_stats st;
     double msgs_per_s;          /* throughput rows */
     uint64_t retries;           /* throughput rows: sends refused (queue full) */
-    int64_t cpu_ns[BENCH_IDLE_PROCS];   /* idle rows: CPU used in the window, -1 n/a */
+    int64_t cpu_ns[BENCH_IDLE_PROCS];   /* CPU used by server, client, broker (-1 n/a):
+                                           idle rows: in the window; liteipc latency rows:
+                                           over cpu_calls calls (warm-up included) */
+    uint64_t cpu_calls;
     uint64_t window_ns;
     char note[160];
 };

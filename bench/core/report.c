@@ -140,6 +140,10 @@ static void section_latency(FILE *f, const struct bench_table *t, int *notes)
             ratio(f, r, fl.unx);
             fprintf(f, " |");
             print_targets(f, t, r);
+            if (r->cpu_calls && r->cpu_ns[0] >= 0 && r->cpu_ns[1] >= 0 && r->cpu_ns[2] >= 0)
+                fprintf(f, " | cpu/call %.1f us",
+                        (double)(r->cpu_ns[0] + r->cpu_ns[1] + r->cpu_ns[2]) / 1000.0 /
+                            (double)r->cpu_calls);
         }
         if (r->pathological || r->capped || r->note[0]) {
             fprintf(f, " [%d]", ++*notes);
@@ -351,6 +355,13 @@ void report_json(FILE *f, const struct bench_config *cfg, const struct bench_tab
             jnum(f, "floor_spin_msgs_per_s", ts != NULL, ts ? (double)(long long)ts->msgs_per_s : 0);
             jnum(f, "floor_futex_msgs_per_s", tf != NULL, tf ? (double)(long long)tf->msgs_per_s : 0);
             jnum(f, "floor_unix_msgs_per_s", tu != NULL, tu ? (double)(long long)tu->msgs_per_s : 0);
+        }
+        if (r->kind == KIND_LATENCY && r->cpu_calls) {
+            int ok = r->status == ST_OK;
+            jnum(f, "cpu_calls", ok, (double)r->cpu_calls);
+            jnum(f, "server_cpu_ns", ok && r->cpu_ns[0] >= 0, (double)r->cpu_ns[0]);
+            jnum(f, "client_cpu_ns", ok && r->cpu_ns[1] >= 0, (double)r->cpu_ns[1]);
+            jnum(f, "broker_cpu_ns", ok && r->cpu_ns[2] >= 0, (double)r->cpu_ns[2]);
         }
         if (r->kind == KIND_IDLE) {
             int ok = r->status == ST_OK;
