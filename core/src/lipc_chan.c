@@ -11,6 +11,7 @@
 #include "lipc_conn.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,7 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
         return -ENOMEM;             /* the receiver's budget for us is used up */
     }
     uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
+    atomic_store_explicit(&lipc_g.pub->slot[t->slot].cpu, (uint32_t)sched_getcpu(), memory_order_relaxed);
     if (need > to_end) {
         struct lipc_rent pad = { .len = (uint32_t)to_end, .kind = LIPC_RENT_PAD };
         memcpy(data + pos, &pad, sizeof(pad));
@@ -511,7 +513,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
         };
         struct lipc_rxinfo *rx = &lipc_g.rx[off / LIPC_POOL_UNIT];
         *rx = (struct lipc_rxinfo){ .kind = LIPC_RX_MSG, .src_pid = (uint32_t)c->src_pid, .chan = c,
-                                    .span_pos = c->cons };
+                                    .span_pos = c->cons, .src_slot = e.src_slot };
         c->cons += e.len;
         if (ib->thr == t)
             mine++;
@@ -529,6 +531,9 @@ static void maybe_reap_locked(void)
         bool drained = c->broken || c->cons == atomic_load(&ring_ctl(c->map)->head);
         if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0) {
             *pp = c->next;
+            for (struct lipc_thr *t = lipc_g.threads; t; t = t->next)
+                if (t->last_chan == c)
+                    t->last_chan = NULL;
             chan_in_free(c);
             continue;
         }
@@ -557,9 +562,4 @@ int lipc_chan_consume(struct lipc_thr *t)
         atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
     pthread_mutex_unlock(&lipc_g.lock);
     return mine;
-}
-
-bool lipc_chan_any_hot(void)
-{
-    return lipc_g.chin != NULL;
 }

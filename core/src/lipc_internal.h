@@ -110,6 +110,8 @@ struct lipc_thr {
     uint32_t slot;
     uint64_t last_ts;
     struct lipc_inbox *inbox;
+    struct lipc_chan_in *last_chan;     /* where the last request came from */
+    uint32_t last_slot;
     struct lipc_backlog *backlog, **backlog_tail;
     void *rbuf;                 /* receive buffer for control packets */
     size_t rcap;
@@ -126,6 +128,7 @@ struct lipc_rxinfo {
     uint32_t src_pid;           /* sender process (trusted) */
     struct lipc_chan_in *chan;  /* direct path: the ring span to release */
     uint64_t span_pos;
+    uint32_t src_slot;          /* hint: sender thread's slot in its public page */
 };
 
 struct lipc_dev {
@@ -184,7 +187,6 @@ LIPC_HIDDEN int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const I
 LIPC_HIDDEN int lipc_chan_consume(struct lipc_thr *t);
 /* Releases the ring span of a direct-path message. Lock held. */
 LIPC_HIDDEN void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos);
-LIPC_HIDDEN bool lipc_chan_any_hot(void);
 LIPC_HIDDEN void lipc_wake_thread(struct lipc_inbox *ib);
 LIPC_HIDDEN struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create);
 LIPC_HIDDEN int lipc_q_push(struct lipc_q *q, struct lipc_qent e);

@@ -445,6 +445,8 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
                 continue;
             }
             hand_out_locked(off);
+            t->last_chan = rx->chan;
+            t->last_slot = rx->src_slot;
             *out = lipc_pool_ro(&lipc_g.pool, off);
             return 1;
         }
@@ -508,17 +510,28 @@ static void spin_config(void)
 
 /* Busy-polling only pays when the peer runs on another CPU: never spin
  * against a peer that needs this CPU. */
-static bool spin_worthwhile(const struct wait_ctx *w, int mycpu)
+static const struct lipc_pub_slot *wait_peer(const struct lipc_thr *t, const struct wait_ctx *w)
+{
+    if (w->route)
+        return &w->route->chan->peer->slot[w->route->slot];
+    /* a receive: the last caller is the likely next one (a hint: the slot
+     * index came from the peer, the page is read-only to us) */
+    if (t->last_chan && t->last_slot < LIPC_MAX_THREADS && !t->last_chan->gone)
+        return &t->last_chan->peer->slot[t->last_slot];
+    return NULL;
+}
+
+static bool spin_worthwhile(const struct lipc_thr *t, const struct wait_ctx *w, int mycpu)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, spin_config);
     if (g_ncpus < 2 || g_spin_ns == 0 || mycpu < 0)
         return false;
-    if (w->route) {
-        const struct lipc_pub_slot *ps = &w->route->chan->peer->slot[w->route->slot];
-        return atomic_load(&ps->cpu) != (uint32_t)mycpu;
-    }
-    return lipc_chan_any_hot();
+    const struct lipc_pub_slot *ps = wait_peer(t, w);
+    if (!ps || atomic_load(&ps->cpu) == (uint32_t)mycpu)
+        return false;
+    /* a sleeping caller will not send soon; a busy callee will answer */
+    return w->route || !atomic_load(&ps->sleeping);
 }
 
 static void drain_efd(int efd)
@@ -546,7 +559,7 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
             return r < 0 ? r : 0;
         if (!peer_alive)
             return -ENOENT;         /* the peer died without replying */
-        if (!spun && spin_worthwhile(w, mycpu)) {
+        if (!spun && spin_worthwhile(t, w, mycpu)) {
             /* hot path: no syscall while the peer answers within the budget */
             spun = true;
             atomic_store(&me->spinning, 1);
@@ -555,9 +568,11 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
             do {
                 if (lipc_chan_consume(t) > 0 && (r = try_pick(t, w, out)) != 0)
                     break;
-                if ((++n & 63) == 0 && w->route &&
-                    atomic_load(&w->route->chan->peer->slot[w->route->slot].cpu) == (uint32_t)sched_getcpu())
-                    break;              /* the peer moved to our CPU: stop */
+                if ((++n & 63) == 0) {
+                    const struct lipc_pub_slot *ps = wait_peer(t, w);
+                    if (ps && atomic_load(&ps->cpu) == (uint32_t)sched_getcpu())
+                        break;          /* the peer moved to our CPU: stop */
+                }
                 __builtin_ia32_pause();
             } while (lipc_now_ns() < until);
             atomic_store(&me->spinning, 0);
