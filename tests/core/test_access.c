@@ -206,7 +206,7 @@ static int client_d(void *arg)
 int main(void)
 {
     tfailfast_init();
-    lipc_test_broker_start(&g_brk);
+    tbroker_start(&g_brk);
     CHECK(chmod(g_brk.dir, 0755) == 0);         /* for client D */
     tsync_init(&g_s2c);
     tsync_init(&g_s2p);

@@ -402,7 +402,7 @@ static void new_cms(pid_t cm)
 int main(void)
 {
     tfailfast_init();
-    lipc_test_broker_start(&g_brk);
+    tbroker_start(&g_brk);
     tsync_init(&g_ev);
     tsync_init(&g_go);
     pid_t cm = tfork(cms_proc, NULL);

@@ -445,7 +445,7 @@ static int map1_child(void *arg)
 int main(void)
 {
     tfailfast_init();
-    lipc_test_broker_start(&g_brk);
+    tbroker_start(&g_brk);
     IpcMsg *in = NULL;
     IpcVersion v = { 0 };
     CmsCmdContent cc = { .cmd = CMS_GEN_HANDLE };

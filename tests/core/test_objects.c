@@ -335,7 +335,7 @@ static void read_byte(int rfd, char want)
 int main(void)
 {
     tfailfast_init();
-    lipc_test_broker_start(&g_brk);
+    tbroker_start(&g_brk);
     tsync_init(&g_s2p);
     tsync_init(&g_p2s);
     pid_t r = tfork(cms_main, NULL);

@@ -19,7 +19,7 @@ static int client(void *arg)
 int main(void)
 {
     tfailfast_init();
-    lipc_test_broker_start(&g_brk);
+    tbroker_start(&g_brk);
     int fd = tdev_open_map(16 * 4096);
     CHECK_EQ(lipc_dev_ioctl(fd, IPC_SET_CMS, (void *)(uintptr_t)4096), 0);
     pid_t c = tfork(client, NULL);

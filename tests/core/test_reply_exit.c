@@ -46,7 +46,7 @@ static int cms_once(void *arg)
 int main(void)
 {
     tfailfast_init();
-    lipc_test_broker_start(&g_brk);
+    tbroker_start(&g_brk);
     tsync_init(&g_ready);
     g_fd = tdev_open_map(64 * 1024);
     int bad = 0;

@@ -252,4 +252,30 @@ static inline void *tthread_join(pthread_t t)
     return r;
 }
 
+
+/* lipc_test_broker_start, then waits until the broker accepts connections:
+ * the socket file appears at bind(), a moment before listen(), and a
+ * connect() in between fails with ECONNREFUSED. */
+#include <sys/socket.h>
+#include <sys/un.h>
+static inline void tbroker_start(struct lipc_test_broker *b)
+{
+    lipc_test_broker_start(b);
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    size_t n = strlen(b->sock);
+    CHECK(n < sizeof(a.sun_path));
+    memcpy(a.sun_path, b->sock, n + 1);
+    for (int i = 0; i < 1000; i++) {
+        int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        CHECK(s >= 0);
+        int r = connect(s, (struct sockaddr *)&a, sizeof(a));
+        close(s);
+        if (r == 0)
+            return;
+        usleep(5000);
+    }
+    fprintf(stderr, "broker does not accept connections\n");
+    abort();
+}
+
 #endif
