@@ -355,9 +355,15 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
     pthread_mutex_unlock(&c->lock);
     /* wake the destination if it sleeps (Dekker with its sleeping flag) */
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load(&c->peer->slot[r->slot].sleeping)) {
-        uint64_t one = 1;
-        if (write(r->efd, &one, sizeof(one)) < 0) { /* saturated: a wake is pending */ }
+    const struct lipc_pub_slot *ps = &c->peer->slot[r->slot];
+    if (atomic_load(&ps->sleeping)) {
+        /* one wake per sleep is enough: the eventfd count persists */
+        uint32_t seq = atomic_load(&ps->sleep_seq);
+        if (seq != __atomic_load_n(&r->woke_seq, __ATOMIC_RELAXED) || kind != LIPC_RENT_MSG) {
+            uint64_t one = 1;
+            __atomic_store_n(&r->woke_seq, seq, __ATOMIC_RELAXED);
+            if (write(r->efd, &one, sizeof(one)) < 0) { /* saturated: a wake is pending */ }
+        }
     }
     return 0;
 }

@@ -90,6 +90,7 @@ struct lipc_route {
     uint32_t slot, gen;
     int efd;                    /* the destination thread's wake eventfd */
     uint64_t cms_max;           /* handle 0: the CMS's maxMsgSize */
+    uint32_t woke_seq;          /* the destination's sleep we already woke */
     struct lipc_chan_out *chan;
     struct lipc_route *next;
 };

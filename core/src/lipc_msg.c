@@ -88,6 +88,11 @@ static void q_set(struct lipc_q *q, uint32_t i, struct lipc_qent e) { q->v[(q->h
 
 static void q_remove(struct lipc_q *q, uint32_t i)
 {
+    if (i == 0) {                       /* the common case: pop the head */
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        return;
+    }
     for (uint32_t j = i; j + 1 < q->n; j++)
         q->v[(q->head + j) % q->cap] = q->v[(q->head + j + 1) % q->cap];
     q->n--;
@@ -580,6 +585,7 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
                 return r < 0 ? r : 0;
         }
         /* slow path: announce that we sleep, look once more, then block */
+        atomic_fetch_add(&me->sleep_seq, 1);
         atomic_store(&me->sleeping, 1);
         atomic_thread_fence(memory_order_seq_cst);
         lipc_chan_consume(t);
