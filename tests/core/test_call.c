@@ -13,7 +13,7 @@ static int server_main(struct tsync *ready)
     tsync_post(ready, (uint32_t)lipc_gettid());
     unsigned oneway = 0;
     for (;;) {
-        IpcMsg *in;
+        IpcMsg *in = NULL;
         CHECK_EQ(tdev_recv(fd, &in), 0);
         CHECK_EQ(in->type, MT_REQUEST);
         CHECK_EQ(in->processID, (uint32_t)getppid() == in->processID ? in->processID : in->processID);
@@ -55,7 +55,7 @@ int main(void)
     for (int i = 0; i < 1000; i++) {
         char msg[64];
         snprintf(msg, sizeof(msg), "hello %d", i);
-        IpcMsg *in;
+        IpcMsg *in = NULL;
         CHECK_EQ(tdev_call(fd, 0, 1, msg, (uint32_t)strlen(msg) + 1, &in), 0);
         CHECK_EQ(in->type, MT_REPLY);
         CHECK_EQ(in->processID, (uint32_t)srv);
@@ -69,7 +69,7 @@ int main(void)
         CHECK_EQ(tdev_free(fd, in), -EFAULT);
     }
     /* failed reply -> ENOENT */
-    IpcMsg *in;
+    IpcMsg *in = NULL;
     CHECK_EQ(tdev_call(fd, 0, 7, "x", 1, &in), -ENOENT);
     /* one-way requests */
     for (int i = 0; i < 100; i++)

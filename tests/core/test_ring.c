@@ -89,7 +89,7 @@ int main(void)
         sent += n;
     }
     printf("one-way flood: %u ENOMEM retries\n", enomem);
-    IpcMsg *in;
+    IpcMsg *in = NULL;
     CHECK_EQ(tdev_call(fd, 0, 0xdead, NULL, 0, &in), 0);
     CHECK_EQ(*(uint64_t *)in->data, sent);
     CHECK_EQ(tdev_free(fd, in), 0);
