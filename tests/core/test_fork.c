@@ -171,6 +171,11 @@ int main(void)
     CHECK_EQ(lipc_test_wait_t(tfork(child1, NULL), 20000), 0);
     CHECK_EQ(lipc_test_wait_t(tfork(child1, (void *)1), 20000), 0);
 
+    /* first contact from one thread (concurrent first contact is
+     * test_first_contact's subject) */
+    int err;
+    CHECK_EQ(call(g_fd, g_svc, C_PING, &err), g_parent);
+    CHECK_EQ(call(g_fd, 0, C_PING, &err), g_parent);
     /* busy threads, one in a slow call while we fork, from the main thread
      * and from a secondary thread */
     int n[3] = { 0 };
@@ -189,7 +194,6 @@ int main(void)
     CHECK(n[0] > 0 && n[1] > 0 && n[2] > 0);
 
     /* the parent keeps its rights and roles */
-    int err;
     CHECK_EQ(call(g_fd, g_svc, C_PING, &err), g_parent);
     CHECK_EQ(err, 0);
     CHECK_EQ(call(g_fd, 0, C_PING, &err), g_parent);
