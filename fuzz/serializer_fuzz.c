@@ -6,7 +6,8 @@
  * of Read* calls chosen by the input.  Every value read is echoed with the
  * matching Write* into a second, writable io, and that io is finally read
  * back through a message view with the same sequence, so the writers and
- * IpcIoAppend run on fuzzed values too.  Returned pointers are touched over
+ * IpcIoAppend run on fuzzed values too, and a round-trip oracle checks
+ * that what was echoed faithfully decodes to the same values (see Trace).  Returned pointers are touched over
  * their whole advertised length so ASan sees any out-of-bounds result.
  *
  * Input layout (every part may be truncated):
@@ -68,15 +69,39 @@ static void Touch(const void *ptr, size_t len)
     g_sink ^= acc;
 }
 
+/*
+ * Per-op record: did the read succeed, what did it decode (a digest), and
+ * (first pass) was it echoed faithfully.  The echo io is read back with the
+ * same ops; up to the first op that was not echoed faithfully, the second
+ * pass must decode exactly the same values: a write/read round-trip oracle.
+ */
+#define MAX_OPS 256
+
+typedef struct {
+    bool ok[MAX_OPS];
+    uint64_t digest[MAX_OPS];
+    size_t faithful;        /* ops [0, faithful) were echoed faithfully */
+    bool broken;
+} Trace;
+
+static uint64_t Hash(uint64_t h, const void *ptr, size_t len)
+{
+    const uint8_t *p = ptr;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
 #define VECTOR_CASE(op, type, readFn, writeFn, mallocd)        \
     case op: {                                                 \
         size_t n = 0;                                          \
         type *v = readFn(in, &n);                              \
         if (v != NULL) {                                       \
+            ok = true;                                         \
             Touch(v, n * sizeof(type));                        \
-            if (out != NULL) {                                 \
-                (void)writeFn(out, v, n);                      \
-            }                                                  \
+            dg = Hash(Hash(dg, &n, sizeof(n)), v, n * sizeof(type)); \
+            echoed = out != NULL && writeFn(out, v, n);        \
             if (mallocd) {                                     \
                 free(v);                                       \
             }                                                  \
@@ -87,8 +112,11 @@ static void Touch(const void *ptr, size_t len)
 #define SCALAR_CASE(op, type, readFn, writeFn)                 \
     case op: {                                                 \
         type v;                                                \
-        if (readFn(in, &v) && out != NULL) {                   \
-            (void)writeFn(out, v);                             \
+        memset(&v, 0, sizeof(v));                              \
+        if (readFn(in, &v)) {                                  \
+            ok = true;                                         \
+            dg = Hash(dg, &v, sizeof(v));                      \
+            echoed = out != NULL && writeFn(out, v);           \
         }                                                      \
         break;                                                 \
     }
@@ -106,10 +134,12 @@ static size_t OpSize(const uint8_t *ops, size_t nOps, size_t *i)
     return v;
 }
 
-/* Runs the op sequence on `in`, echoing to `out` (may be NULL). */
-static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps)
+/* Runs the op sequence on `in`, echoing to `out` (NULL: second pass). */
+static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps, Trace *t)
 {
-    for (size_t i = 0; i < nOps; i++) {
+    for (size_t i = 0; i < nOps && i < MAX_OPS; i++) {
+        bool ok = false, echoed = false, faithful = true;
+        uint64_t dg = 0xcbf29ce484222325ULL;
         switch (ops[i] % OP_COUNT) {
         SCALAR_CASE(OP_BOOL, bool, ReadBool, WriteBool)
         SCALAR_CASE(OP_INT8, int8_t, ReadInt8, WriteInt8)
@@ -129,41 +159,45 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps)
         SCALAR_CASE(OP_UINT16_U, uint16_t, ReadUInt16Unaligned, WriteUint16Unaligned)
         case OP_POINTER: {
             uintptr_t v = ReadPointer(in);
-            if (out != NULL) {
-                (void)WritePointer(out, v);
-            }
+            ok = (in->flag & IPC_IO_OVERFLOW) == 0;     /* 0 is also a value */
+            dg = Hash(dg, &v, sizeof(v));
+            echoed = ok && out != NULL && WritePointer(out, v);
             break;
         }
         case OP_STRING: {
             size_t len = 0;
             uint8_t *s = ReadString(in, &len);
             if (s != NULL) {
+                ok = true;
                 Touch(s, len + 1);
-                Touch(s, strlen((const char *)s));  /* must stop inside */
-                if (out != NULL) {
-                    (void)WriteString(out, (const char *)s);
-                }
+                size_t sl = strlen((const char *)s);  /* must stop inside */
+                Touch(s, sl);
+                faithful = sl == len;                   /* embedded NUL: shortened echo */
+                dg = Hash(Hash(dg, &len, sizeof(len)), s, len + 1);
+                echoed = out != NULL && WriteString(out, (const char *)s);
             }
             break;
         }
         case OP_STRING_NOLEN: {
             uint8_t *s = ReadString(in, NULL);
             if (s != NULL) {
+                ok = true;
                 Touch(s, strlen((const char *)s) + 1);
             }
+            faithful = false;                           /* not echoed */
             break;
         }
         case OP_STRING16:
         case OP_TOKEN: {
             size_t len = 0;
-            uint16_t *s = (ops[i] % OP_COUNT) == OP_TOKEN ? ReadInterfaceToken(in, &len)
-                                                          : ReadString16(in, &len);
+            bool token = (ops[i] % OP_COUNT) == OP_TOKEN;
+            uint16_t *s = token ? ReadInterfaceToken(in, &len) : ReadString16(in, &len);
             if (s != NULL) {
+                ok = true;
                 Touch(s, (len + 1) * sizeof(uint16_t));
-                if (out != NULL) {
-                    (void)((ops[i] % OP_COUNT) == OP_TOKEN ? WriteInterfaceToken(out, s, len)
-                                                           : WriteString16(out, s, len));
-                }
+                dg = Hash(Hash(dg, &len, sizeof(len)), s, (len + 1) * sizeof(uint16_t));
+                echoed = out != NULL &&
+                         (token ? WriteInterfaceToken(out, s, len) : WriteString16(out, s, len));
             }
             break;
         }
@@ -171,10 +205,10 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps)
             size_t n = OpSize(ops, nOps, &i);
             const uint8_t *b = ReadBuffer(in, n);
             if (b != NULL) {
+                ok = true;
                 Touch(b, n);
-                if (out != NULL) {
-                    (void)WriteBuffer(out, b, n);
-                }
+                dg = Hash(dg, b, n);
+                echoed = out != NULL && WriteBuffer(out, b, n);
             }
             break;
         }
@@ -182,10 +216,10 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps)
             size_t n = OpSize(ops, nOps, &i);
             const void *b = ReadRawData(in, n);
             if (b != NULL) {
+                ok = true;
                 Touch(b, n);
-                if (out != NULL) {
-                    (void)WriteRawData(out, b, n);
-                }
+                dg = Hash(dg, b, n);
+                echoed = out != NULL && WriteRawData(out, b, n);
             }
             break;
         }
@@ -202,15 +236,21 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps)
         VECTOR_CASE(OP_V_DOUBLE, double, ReadDoubleVector, WriteDoubleVector, false)
         case OP_REMOTE: {
             SvcIdentity svc;
-            if (ReadRemoteObject(in, &svc) && out != NULL) {
-                (void)WriteRemoteObject(out, &svc);
+            if (ReadRemoteObject(in, &svc)) {
+                ok = true;
+                dg = Hash(dg, &svc.handle, sizeof(svc.handle));
+                dg = Hash(dg, &svc.token, sizeof(svc.token));
+                dg = Hash(dg, &svc.cookie, sizeof(svc.cookie));
+                echoed = out != NULL && WriteRemoteObject(out, &svc);
             }
             break;
         }
         case OP_FD: {
             int32_t fd = ReadFileDescriptor(in);
-            if (fd != -1 && out != NULL) {
-                (void)WriteFileDescriptor(out, (uint32_t)fd);
+            if (fd != -1) {
+                ok = true;
+                dg = Hash(dg, &fd, sizeof(fd));
+                echoed = out != NULL && WriteFileDescriptor(out, (uint32_t)fd);
             }
             break;
         }
@@ -218,6 +258,8 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps)
             if (out != NULL) {
                 (void)IpcIoAppend(out, in);
             }
+            ok = true;
+            faithful = false;
             break;
         case OP_NULL_ARGS: {
             /* Argument errors must not touch the io nor crash. */
@@ -230,10 +272,26 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps)
             if (memcmp(&before, in, sizeof(before)) != 0) {
                 abort();
             }
+            ok = echoed = true;
             break;
         }
         default:
             break;
+        }
+        if (out != NULL) {
+            /* first pass: record, and extend the faithful prefix */
+            t->ok[i] = ok;
+            t->digest[i] = dg;
+            if (!t->broken && ok && echoed && faithful) {
+                t->faithful = i + 1;
+            } else {
+                t->broken = true;
+            }
+        } else if (i < t->faithful && t->ok[i]) {
+            /* second pass over the echo: same result, same value */
+            if (!ok || dg != t->digest[i]) {
+                abort();
+            }
         }
     }
 }
@@ -287,7 +345,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t outBuf[MAX_IO_SIZE];
     IpcIo out;
     IpcIoInit(&out, outBuf, sizeof(outBuf), MAX_OBJ_NUM);
-    RunOps(&in, &out, ops, nOps);
+    static Trace trace;
+    memset(&trace, 0, sizeof(trace));
+    RunOps(&in, &out, ops, nOps, &trace);
 
     /* Writes into a message view must always be refused. */
     if (WriteInt32(&in, 1) || WriteString(&in, "x")) {
@@ -309,7 +369,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (IpcIoInitFromMsg(&back, echo, usedBytes, echoOffsets, usedObjs) != 0) {
             abort();
         }
-        RunOps(&back, NULL, ops, nOps);
+        RunOps(&back, NULL, ops, nOps, &trace);
     }
     free(echo);
     free(echoOffsets);
