@@ -140,6 +140,7 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps, Trace
     for (size_t i = 0; i < nOps && i < MAX_OPS; i++) {
         bool ok = false, echoed = false, faithful = true;
         uint64_t dg = 0xcbf29ce484222325ULL;
+        const size_t at = i;    /* OpSize() moves i past the op's arguments */
         switch (ops[i] % OP_COUNT) {
         SCALAR_CASE(OP_BOOL, bool, ReadBool, WriteBool)
         SCALAR_CASE(OP_INT8, int8_t, ReadInt8, WriteInt8)
@@ -280,16 +281,16 @@ static void RunOps(IpcIo *in, IpcIo *out, const uint8_t *ops, size_t nOps, Trace
         }
         if (out != NULL) {
             /* first pass: record, and extend the faithful prefix */
-            t->ok[i] = ok;
-            t->digest[i] = dg;
+            t->ok[at] = ok;
+            t->digest[at] = dg;
             if (!t->broken && ok && echoed && faithful) {
-                t->faithful = i + 1;
+                t->faithful = at + 1;
             } else {
                 t->broken = true;
             }
-        } else if (i < t->faithful && t->ok[i]) {
+        } else if (at < t->faithful && t->ok[at]) {
             /* second pass over the echo: same result, same value */
-            if (!ok || dg != t->digest[i]) {
+            if (!ok || dg != t->digest[at]) {
                 abort();
             }
         }
