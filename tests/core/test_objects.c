@@ -24,7 +24,7 @@ enum { C_OBJS = 1, C_PTRBACK, C_PRE, C_REG, C_GET, C_PING, C_QUIT };
 
 #define MAXO 8
 #define HDR_MAGIC 0x1122334455667788ull
-#define TAIL_MAGIC 0xa5a5a5a5u
+#define TAIL_MAGIC 0xa5a5a5a55a5a5a5aull
 #define R_POOL (256 * 1024)
 
 struct objsum {
@@ -54,25 +54,25 @@ static void fill(void *p, size_t n, unsigned seed)
         ((unsigned char *)p)[i] = (unsigned char)(i * 13 + seed);
 }
 
-/* A message: 8-byte header, the objects back to back, a 4-byte tail. */
+/* A message: 8-byte header, the objects back to back, an 8-byte tail (a
+ * dataSz that is no multiple of 8 is test_objects_unaligned's). */
 struct omsg {
-    char data[8 + MAXO * sizeof(SpecialObj) + 4];
+    char data[8 + MAXO * sizeof(SpecialObj) + 8];
     size_t offs[MAXO];
     IpcMsg m;
 };
 
 static IpcMsg *omsg_build(struct omsg *o, int32_t handle, uint32_t code, const SpecialObj *objs, unsigned n)
 {
-    uint64_t h = HDR_MAGIC;
-    uint32_t t = TAIL_MAGIC;
+    uint64_t h = HDR_MAGIC, t = TAIL_MAGIC;
     memcpy(o->data, &h, 8);
     for (unsigned i = 0; i < n; i++) {
         o->offs[i] = 8 + i * sizeof(SpecialObj);
         memcpy(o->data + o->offs[i], &objs[i], sizeof(SpecialObj));
     }
-    memcpy(o->data + 8 + n * sizeof(SpecialObj), &t, 4);
+    memcpy(o->data + 8 + n * sizeof(SpecialObj), &t, 8);
     o->m = (IpcMsg){ .type = MT_REQUEST, .target.handle = handle, .code = code,
-                     .dataSz = (uint32_t)(8 + n * sizeof(SpecialObj) + 4), .data = o->data,
+                     .dataSz = (uint32_t)(8 + n * sizeof(SpecialObj) + 8), .data = o->data,
                      .spObjNum = n, .offsets = n ? o->offs : NULL };
     return &o->m;
 }
@@ -123,10 +123,9 @@ static bool in_pool(const char *pool, size_t size, const void *p, size_t n)
 static void r_objs(int fd, IpcMsg *in)
 {
     struct objsum s = { .n = in->spObjNum };
-    uint64_t h;
-    uint32_t t;
+    uint64_t h, t;
     memcpy(&h, in->data, 8);
-    memcpy(&t, (char *)in->data + in->dataSz - 4, 4);
+    memcpy(&t, (char *)in->data + in->dataSz - 8, 8);
     s.data_ok = h == HDR_MAGIC && t == TAIL_MAGIC;
     /* the offsets arrive as sent */
     for (uint32_t i = 0; i < in->spObjNum; i++)
