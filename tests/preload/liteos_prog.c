@@ -491,7 +491,7 @@ int main(void)
     for (int k = 0; k < NCLIENTS; k++)
         CHECK(wait_exit(cl[k]) == 0);
     printf("liteos_prog: %d sync calls from %d client processes: %.1f ms for the slowest client "
-           "(%.1f us/call per client, %.0f calls/s overall; %.1f ms wall incl. process start and fork test)\n",
+           "(%.1f us/call in each client, %.0f calls/s overall; %.1f ms from the first fork)\n",
            NCALLS, NCLIENTS, slowest, slowest * 1000.0 / (NCALLS / NCLIENTS), NCALLS / (slowest / 1000.0),
            wall);
 
