@@ -9,6 +9,9 @@
  *                         cannot open the device (exit code 2).
  *   test_preload fileio   runs fileio_prog (ordinary file I/O, no LiteIPC)
  *                         under the preload, with no broker at all.
+ *   test_preload devfd    runs devfd_prog (device descriptors through dup*,
+ *                         close_range, threads, fork) under the preload and
+ *                         under its 64-descriptor-bitmap variant.
  *
  * The program runs in its own process group, which is killed on timeout so
  * that nothing outlives the test.  Exit code 77 = skipped.
@@ -76,7 +79,7 @@ static int run(const char *prog, const char *const *extra, int nextra)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static const char *preload_value(void)
+static const char *preload_value_of(const char *lib)
 {
     static char buf[4096];
 #ifdef LIPC_PRELOAD_SKIP
@@ -85,8 +88,13 @@ static const char *preload_value(void)
 #endif
     /* Sanitizer builds: the sanitizer runtime must come first in the list. */
     snprintf(buf, sizeof(buf), "LD_PRELOAD=%s%s%s", LIPC_PRELOAD_RUNTIME, LIPC_PRELOAD_RUNTIME[0] ? ":" : "",
-             LIPC_PRELOAD_LIB);
+             lib);
     return buf;
+}
+
+static const char *preload_value(void)
+{
+    return preload_value_of(LIPC_PRELOAD_LIB);
 }
 
 static int test_liteos(void)
@@ -133,12 +141,30 @@ static int test_fileio(void)
     return 0;
 }
 
+static int test_devfd(void)
+{
+    struct lipc_test_broker b;
+    lipc_test_broker_start(&b);
+    const char *env1[] = { preload_value() };
+    int rc1 = run(LIPC_DEVFD_PROG, env1, 1);
+    const char *env2[] = { preload_value_of(LIPC_PRELOAD_SMALLMAP_LIB), "DEVFD_FILL=1" };
+    int rc2 = run(LIPC_DEVFD_PROG, env2, 2);
+    int rc_broker = lipc_test_broker_stop(&b);
+    CHECK_EQ(rc1, 0);
+    CHECK_EQ(rc2, 0);
+    CHECK_EQ(rc_broker, 0);
+    printf("test_preload devfd: ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "liteos") == 0)
         return test_liteos();
     if (argc == 2 && strcmp(argv[1], "fileio") == 0)
         return test_fileio();
-    fprintf(stderr, "usage: test_preload liteos|fileio\n");
+    if (argc == 2 && strcmp(argv[1], "devfd") == 0)
+        return test_devfd();
+    fprintf(stderr, "usage: test_preload liteos|fileio|devfd\n");
     return 2;
 }
