@@ -85,7 +85,7 @@ static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
     return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
-static void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
 #ifdef SYS_mmap2
     return (void *)syscall(SYS_mmap2, addr, len, prot, flags, fd, off / 4096);
@@ -335,32 +335,36 @@ PL_EXPORT int __openat64_2(int dirfd, const char *path, int flags) { return do_o
 
 /* ---- mmap / munmap ------------------------------------------------------- */
 
-typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
-
-static void *do_mmap(int which, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* The driver ignores the offset; off64_t keeps it whole on the libc path
+ * of 32-bit targets. */
+static void *dev_mmap(void *addr, size_t len, int prot, int flags, int fd)
 {
-    if (!(flags & MAP_ANONYMOUS) && is_dev(fd)) {
-        void *p = lipc_dev_mmap(addr, len, prot, flags, fd, off);
-        if (p != MAP_FAILED) {
-            atomic_store(&g_pool_pid, 0);
-            atomic_store(&g_pool_addr, (uintptr_t)p);
-            atomic_store(&g_pool_len, (len + 4095) & ~(size_t)4095);
-            atomic_store(&g_pool_pid, (int)getpid());
-        }
-        return p;
+    void *p = lipc_dev_mmap(addr, len, prot, flags, fd, 0);
+    if (p != MAP_FAILED) {
+        atomic_store(&g_pool_pid, 0);
+        atomic_store(&g_pool_addr, (uintptr_t)p);
+        atomic_store(&g_pool_len, (len + 4095) & ~(size_t)4095);
+        atomic_store(&g_pool_pid, (int)getpid());
     }
-    mmap_fn f = REAL(which, mmap_fn);
-    return f ? f(addr, len, prot, flags, fd, off) : sys_mmap(addr, len, prot, flags, fd, off);
+    return p;
 }
 
 PL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    return do_mmap(R_MMAP, addr, len, prot, flags, fd, off);
+    if (!(flags & MAP_ANONYMOUS) && is_dev(fd))
+        return dev_mmap(addr, len, prot, flags, fd);
+    void *(*f)(void *, size_t, int, int, int, off_t) =
+        REAL(R_MMAP, void *(*)(void *, size_t, int, int, int, off_t));
+    return f ? f(addr, len, prot, flags, fd, off) : sys_mmap(addr, len, prot, flags, fd, off);
 }
 
 PL_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
-    return do_mmap(R_MMAP64, addr, len, prot, flags, fd, (off_t)off);
+    if (!(flags & MAP_ANONYMOUS) && is_dev(fd))
+        return dev_mmap(addr, len, prot, flags, fd);
+    void *(*f)(void *, size_t, int, int, int, off64_t) =
+        REAL(R_MMAP64, void *(*)(void *, size_t, int, int, int, off64_t));
+    return f ? f(addr, len, prot, flags, fd, off) : sys_mmap(addr, len, prot, flags, fd, off);
 }
 
 PL_EXPORT int munmap(void *addr, size_t len)

@@ -149,6 +149,15 @@ int main(void)
     char *m64 = mmap64(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
     CHECK(m64 != MAP_FAILED && memcmp(m64, text, TLEN) == 0);
     CHECK(munmap(m64, 4096) == 0);
+    /* the offset gets through */
+    CHECK(pwrite(fd, "page2", 5, 4096) == 5);
+    m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096);
+    CHECK(m != MAP_FAILED && memcmp(m, "page2", 5) == 0);
+    CHECK(munmap(m, 4096) == 0);
+    m64 = mmap64(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
+    CHECK(m64 != MAP_FAILED && memcmp(m64, "page2", 5) == 0);
+    CHECK(munmap(m64, 4096) == 0);
+    CHECK(ftruncate(fd, TLEN) == 0);
     /* anonymous mappings (also with a stray fd, which the kernel ignores) */
     char *a = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(a != MAP_FAILED);
