@@ -494,8 +494,14 @@ PL_EXPORT void closefrom(int lowfd)
 
 /* Resolve everything up front, outside any signal handler or lock of the
  * program, so the hot paths only load a pointer. */
+static void high_lock(void) { pthread_mutex_lock(&g_high_lock); }
+static void high_unlock(void) { pthread_mutex_unlock(&g_high_lock); }
+
 __attribute__((constructor)) static void preload_init(void)
 {
     for (int i = 0; i < R_NUM; i++)
         real(i);
+    /* a fork while another thread holds the list lock must not leave the
+     * child with it held */
+    pthread_atfork(high_lock, high_unlock, high_unlock);
 }
