@@ -21,6 +21,13 @@
 
 #include "lite_ipc.h"
 
+/* glibc entry points that only _FORTIFY_SOURCE declares */
+extern int __open_2(const char *path, int flags);
+extern int __open64_2(const char *path, int flags);
+extern int __openat_2(int dirfd, const char *path, int flags);
+extern int __openat64_2(int dirfd, const char *path, int flags);
+extern ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+
 #define CHECK(cond)                                                                  \
     do {                                                                             \
         if (!(cond)) {                                                               \
@@ -129,6 +136,27 @@ int main(void)
     CHECK(anon != MAP_FAILED);
     anon[0] = 1;
     CHECK(munmap(anon, 4096) == 0);
+
+    /* the other ways glibc programs reach open (LFS, _FORTIFY_SOURCE) */
+    int dfd = open("/dev", O_RDONLY | O_DIRECTORY);
+    CHECK(dfd >= 0);
+    int alt[6] = {
+        open64(LITEIPC_DRIVER, O_RDWR),
+        openat64(AT_FDCWD, LITEIPC_DRIVER, O_RDWR),
+        __open_2(LITEIPC_DRIVER, O_RDWR),
+        __open64_2(LITEIPC_DRIVER, O_RDWR),
+        __openat_2(dfd, LITEIPC_DRIVER, O_RDWR),
+        __openat64_2(AT_FDCWD, LITEIPC_DRIVER, O_RDWR),
+    };
+    for (int i = 0; i < 6; i++) {
+        CHECK(alt[i] >= 0 && is_device(alt[i]));
+        CHECK(__read_chk(alt[i], &(char){ 0 }, 1, 1) == -1 && errno == EINVAL);
+        CHECK(close(alt[i]) == 0);
+    }
+    /* only the exact path is the device */
+    CHECK_FAIL(openat(dfd, "lite_ipc", O_RDWR), ENOENT);
+    CHECK_FAIL(open("/dev//lite_ipc", O_RDWR), ENOENT);
+    CHECK(close(dfd) == 0);
 
     /* dup gives another device descriptor; dup2/dup3 from the device cannot */
     int d = dup(fd);

@@ -1,9 +1,11 @@
 /*
  * liteos_prog.c - a program written for the OpenHarmony LiteOS-A LiteIPC
  * driver, exactly as one would write it there: it includes the driver ABI
- * header and uses only open/mmap/ioctl/read/write/close on LITEIPC_DRIVER,
- * plus fork and pthreads.  It does not link libliteipc nor include lipc.h;
- * on Linux it runs under LD_PRELOAD=libliteipc_preload.so.
+ * header and uses only POSIX calls on LITEIPC_DRIVER (open, openat, dup,
+ * mmap, munmap, ioctl, read, write, close), plus fork, pipes and pthreads:
+ * nothing glibc-specific, so it builds for LiteOS-A (musl) as it is.  It does
+ * not link libliteipc nor include lipc.h; on Linux it runs under
+ * LD_PRELOAD=libliteipc_preload.so.
  *
  * Processes (all forked from main, the "orchestrator"):
  *   CMS      sets itself as context manager (IPC_SET_CMS) and answers
@@ -379,9 +381,6 @@ static int client_main(int k, uint32_t handle, int calls, int result)
 
 /* ---- main ------------------------------------------------------------------------ */
 
-/* Other libc entry points a program may reach open through. */
-extern int __open_2(const char *path, int flags);
-
 static void check_device_contract(int fd)
 {
     char b[8] = { 0 };
@@ -410,17 +409,16 @@ static void check_device_contract(int fd)
     CHECK_FAIL(ioctl(fd, IPC_SET_CMS, 0), EINVAL);      /* maxMsgSize < sizeof(IpcMsg) */
     CHECK_FAIL(ioctl(fd, IPC_SEND_RECV_MSG, NULL), EINVAL);
 
-    /* other descriptors for the same device, however libc gets there */
-    int fds[5];
-    fds[0] = open64(LITEIPC_DRIVER, O_RDWR);
+    /* more descriptors for the same device (one LiteIPC state per process) */
+    int fds[4];
+    fds[0] = open(LITEIPC_DRIVER, O_RDONLY);
     fds[1] = openat(AT_FDCWD, LITEIPC_DRIVER, O_RDWR);
     int dir = open("/", O_RDONLY | O_DIRECTORY);
     CHECK(dir >= 0);
-    fds[2] = openat(dir, LITEIPC_DRIVER, O_RDONLY);       /* absolute: dirfd ignored */
+    fds[2] = openat(dir, LITEIPC_DRIVER, O_RDWR);         /* absolute: dirfd ignored */
     CHECK(close(dir) == 0);
-    fds[3] = __open_2(LITEIPC_DRIVER, O_RDWR);
-    fds[4] = dup(fd);
-    for (int i = 0; i < 5; i++) {
+    fds[3] = dup(fd);
+    for (int i = 0; i < 4; i++) {
         CHECK(fds[i] >= 0 && fds[i] != fd);
         v.driverVersion = 0;
         CHECK(ioctl(fds[i], IPC_GET_VERSION, &v) == 0 && v.driverVersion == 2);
