@@ -2,7 +2,7 @@
  * liteos_prog.c - a program written for the OpenHarmony LiteOS-A LiteIPC
  * driver, exactly as one would write it there: it includes the driver ABI
  * header and uses only POSIX calls on LITEIPC_DRIVER (open, openat, dup,
- * mmap, munmap, ioctl, read, write, close), plus fork, pipes and pthreads:
+ * mmap, ioctl, read, write, close), plus fork, pipes and pthreads:
  * nothing glibc-specific, so it builds for LiteOS-A (musl) as it is.  It does
  * not link libliteipc nor include lipc.h; on Linux it runs under
  * LD_PRELOAD=libliteipc_preload.so.
@@ -426,8 +426,6 @@ static void check_device_contract(int fd)
         CHECK(close(fds[i]) == 0);
         CHECK_FAIL(ioctl(fds[i], IPC_GET_VERSION, &v), EBADF);
     }
-    /* the pool lives until the process exits */
-    CHECK_FAIL(munmap(pool, POOL_SIZE), EINVAL);
 }
 
 int main(void)
