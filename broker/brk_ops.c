@@ -300,12 +300,18 @@ static void op_send(struct brk *b, struct bconn *c, const struct lipc_hdr *h, ch
     r = translate_objects(b, c, dp, data, &wm, offs, nfds, &ptr_units);
     if (r)
         goto out;
-    uint64_t need = UNITS(sizeof(IpcMsg) + ALIGN8((size_t)wm.data_sz) + (size_t)wm.sp_obj_num * 8) + ptr_units;
+    uint64_t need = UNITS(sizeof(IpcMsg) + ALIGN8((size_t)wm.data_sz) + (size_t)wm.sp_obj_num * 8);
     uint64_t in_flight = dp->brk_sent - atomic_load(&dp->priv->brk_recv);
-    if (!dp->pool_size || atomic_load(&dp->priv->pool_used) + in_flight + need > dp->pool_size) {
-        r = -ENOMEM;
+    uint64_t used = atomic_load(&dp->priv->pool_used) + in_flight;
+    if (!dp->pool_size || used + need > dp->pool_size) {
+        r = -ENOMEM;                /* no room for the message itself */
         goto out;
     }
+    if (used + need + ptr_units > dp->pool_size) {
+        r = -EINVAL;                /* as LiteOS-A: no room for an OBJ_PTR buffer */
+        goto out;
+    }
+    need += ptr_units;
     wm.pid = (uint32_t)c->proc->pid;
     wm.tid = (uint32_t)c->task->tid;
     wm.uid = (uint32_t)c->uid;

@@ -228,6 +228,9 @@ static struct lipc_route *route_find_locked(int32_t handle, bool is_reply, pid_t
     return NULL;
 }
 
+static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid,
+                                        int *err);
+
 struct lipc_route *lipc_route_get(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid, int *err)
 {
     pthread_mutex_lock(&lipc_g.lock);
@@ -235,6 +238,23 @@ struct lipc_route *lipc_route_get(struct lipc_thr *t, int32_t handle, bool is_re
     pthread_mutex_unlock(&lipc_g.lock);
     if (r)
         return r;
+    /* The broker hands a new channel's memory to the first asker only:
+     * resolve one route at a time so that a second thread finds the channel
+     * mapped by the first (control path only). */
+    pthread_mutex_lock(&lipc_g.route_lock);
+    pthread_mutex_lock(&lipc_g.lock);
+    r = route_find_locked(handle, is_reply, dst_pid);
+    pthread_mutex_unlock(&lipc_g.lock);
+    if (!r)
+        r = route_resolve(t, handle, is_reply, dst_pid, err);
+    pthread_mutex_unlock(&lipc_g.route_lock);
+    return r;
+}
+
+static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid,
+                                        int *err)
+{
+    struct lipc_route *r;
     struct lipc_route_req rq = { .handle = handle, .is_reply = is_reply, .dst_pid = (uint32_t)dst_pid };
     struct lipc_route_ack ack;
     struct iovec v = { &rq, sizeof(rq) };
@@ -532,6 +552,16 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
 
 static void maybe_reap_locked(void)
 {
+    /* routes to a peer that is gone hold its eventfd and the channel */
+    for (struct lipc_route **pp = &lipc_g.routes; *pp;) {
+        struct lipc_route *r = *pp;
+        if (r->chan->gone || atomic_load(&r->chan->peer->dead)) {
+            *pp = r->next;
+            lipc_route_drop(r);
+            continue;
+        }
+        pp = &r->next;
+    }
     for (struct lipc_chan_in **pp = &lipc_g.chin; *pp;) {
         struct lipc_chan_in *c = *pp;
         bool drained = c->broken || c->cons == atomic_load(&ring_ctl(c->map)->head);

@@ -18,7 +18,8 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
-struct lipc_dev lipc_g = { .lock = PTHREAD_MUTEX_INITIALIZER, .pconn_lock = PTHREAD_MUTEX_INITIALIZER, .pconn = -1 };
+struct lipc_dev lipc_g = { .lock = PTHREAD_MUTEX_INITIALIZER, .pconn_lock = PTHREAD_MUTEX_INITIALIZER,
+                          .route_lock = PTHREAD_MUTEX_INITIALIZER, .pconn = -1 };
 
 static __thread struct lipc_thr *t_self;
 static pthread_key_t g_thr_key;
@@ -182,6 +183,7 @@ static void atfork_child(void)
     lipc_g.pid = getpid();
     pthread_mutex_init(&lipc_g.lock, NULL);
     pthread_mutex_init(&lipc_g.pconn_lock, NULL);
+    pthread_mutex_init(&lipc_g.route_lock, NULL);
 }
 
 static void thr_destructor(void *p)

@@ -150,6 +150,7 @@ struct lipc_dev {
     struct lipc_route *routes;
     uint32_t chan_gen_seen;
     pthread_mutex_t pconn_lock; /* reading events from the process connection */
+    pthread_mutex_t route_lock; /* one route resolution at a time (channel set-up) */
     int *devfds;
     unsigned ndevfds, capdevfds;
 };

@@ -114,7 +114,8 @@ static int materialise_locked(struct lipc_thr *t, const void *pkt, int *fds, uns
         wm.ptr_total > LIPC_MAX_PACKET || need != h->len || wm.nfds != nfds)
         return -EPROTO;
     const char *data = (const char *)pkt + sizeof(*h) + sizeof(wm);
-    const uint64_t *woffs = (const uint64_t *)(data + wm.data_sz);
+    uint64_t woffs[IPC_MSG_OBJECT_NUM_MAX];         /* may be unaligned in the packet */
+    memcpy(woffs, data + wm.data_sz, (size_t)wm.sp_obj_num * 8);
     const char *ptrs = data + wm.data_sz + (size_t)wm.sp_obj_num * 8;
 
     long off = lipc_pool_alloc(&lipc_g.pool, msg_block_size(wm.data_sz, wm.sp_obj_num));
