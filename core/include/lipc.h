@@ -75,8 +75,12 @@ LIPC_EXPORT int lipc_dev_munmap(void *addr, size_t len);
 #define LIPC_WAIT_FOREVER (-1)
 
 /* IPC_SEND_RECV_MSG with a timeout for the receive part, in milliseconds
- * (LIPC_WAIT_FOREVER = no limit).  Returns 0 or -errno (same codes as the
- * ioctl).  The device must be open and mapped. */
+ * (LIPC_WAIT_FOREVER = no limit).  Returns 0 or -errno: the ioctl's codes,
+ * except that a sync call whose peer died (thread or process) returns
+ * -EOWNERDEAD where the ioctl says ENOENT; -ENOENT then means the peer
+ * itself answered with MT_FAILED_REPLY.  Data may exceed the ioctl's
+ * IPC_MSG_DATA_SZ_MAX, up to the receiver's pool size.  The device must be
+ * open and mapped. */
 LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms);
 
 /* The calling thread's kernel thread id (its LiteIPC task id / handle). */

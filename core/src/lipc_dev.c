@@ -126,8 +126,21 @@ static void unmap_process_state(void)
     lipc_g.pconn = -1;
 }
 
-static void atfork_prepare(void) { pthread_mutex_lock(&lipc_g.lock); }
-static void atfork_parent(void) { pthread_mutex_unlock(&lipc_g.lock); }
+/* Every runtime lock is held across fork (in the order they nest) so the
+ * child's copies are consistent; both sides then release them. */
+static void atfork_prepare(void)
+{
+    pthread_mutex_lock(&lipc_g.route_lock);
+    pthread_mutex_lock(&lipc_g.pconn_lock);
+    pthread_mutex_lock(&lipc_g.lock);
+}
+
+static void atfork_parent(void)
+{
+    pthread_mutex_unlock(&lipc_g.lock);
+    pthread_mutex_unlock(&lipc_g.pconn_lock);
+    pthread_mutex_unlock(&lipc_g.route_lock);
+}
 
 /* The child must not touch the parent's channels: drop our views of them. */
 static void drop_channels_child(void)
@@ -181,9 +194,7 @@ static void atfork_child(void)
     unmap_process_state();
     lipc_g.gen++;
     lipc_g.pid = getpid();
-    pthread_mutex_init(&lipc_g.lock, NULL);
-    pthread_mutex_init(&lipc_g.pconn_lock, NULL);
-    pthread_mutex_init(&lipc_g.route_lock, NULL);
+    atfork_parent();            /* the forking thread is the child's only thread */
 }
 
 static void thr_destructor(void *p)

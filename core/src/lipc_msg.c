@@ -485,8 +485,9 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
             continue;
         }
         if (m->type == MT_FAILED_REPLY) {
+            bool dead = rx->src_pid == 0;   /* made by the broker: the peer died */
             block_free_locked(off, true);
-            return -ENOENT;
+            return dead ? -EOWNERDEAD : -ENOENT;
         }
         hand_out_locked(off);
         *out = lipc_pool_ro(&lipc_g.pool, off);
@@ -564,7 +565,7 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         if (r != 0)
             return r < 0 ? r : 0;
         if (!peer_alive)
-            return -ENOENT;         /* the peer died without replying */
+            return -EOWNERDEAD;     /* the peer died without replying */
         if (!spun && spin_worthwhile(t, w, mycpu)) {
             /* hot path: no syscall while the peer answers within the budget */
             spun = true;
@@ -797,7 +798,8 @@ static int do_ioctl(int fd, unsigned long req, void *arg)
     case IPC_SEND_RECV_MSG:
         if (!arg)
             return -EINVAL;
-        return send_recv(arg, LIPC_TIMEOUT_COMPAT, true);
+        r = send_recv(arg, LIPC_TIMEOUT_COMPAT, true);
+        return r == -EOWNERDEAD ? -ENOENT : r;      /* LiteOS-A: a failed reply */
     case IPC_SET_CMS: {
         uint64_t max = (uint64_t)(uintptr_t)arg;
         if (max < sizeof(IpcMsg))

@@ -2,6 +2,7 @@
 #include "lipc_proto.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@ int lipc_pool_init(struct lipc_pool *p, size_t size, void *want)
     p->used = calloc(p->units, 1);
     if (!p->len || !p->used)
         goto nomem;
-    p->fd = memfd_create("liteipc-pool", MFD_CLOEXEC);
+    p->fd = memfd_create("liteipc-pool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (p->fd < 0 || ftruncate(p->fd, (off_t)size) < 0)
         goto fail;
     p->rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
@@ -26,6 +27,10 @@ int lipc_pool_init(struct lipc_pool *p, size_t size, void *want)
         p->rw = NULL;
         goto fail;
     }
+    /* Only the runtime's view may write: the user's view, mapped after this
+     * seal, cannot be mprotect()ed writable (read-only as on LiteOS-A). */
+    if (fcntl(p->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+        goto fail;
     p->ro = mmap(want, size, PROT_READ, MAP_SHARED, p->fd, 0);
     if (p->ro == MAP_FAILED) {
         p->ro = NULL;
