@@ -84,14 +84,14 @@ static void *pipe_io(void *arg)
     int p[2];
     CHECK(pipe(p) == 0);
     unsigned long n = 0;
-    while (!atomic_load(&g_stop)) {
+    do {                                /* at least once, however late we start */
         char b[16];
         CHECK(write(p[1], "0123456789", 10) == 10);
         CHECK(read(p[0], b, sizeof(b)) == 10 && memcmp(b, "0123456789", 10) == 0);
         int avail = -1;
         CHECK(ioctl(p[0], FIONREAD, &avail) == 0 && avail == 0);
         n++;
-    }
+    } while (!atomic_load(&g_stop));
     CHECK(close(p[0]) == 0 && close(p[1]) == 0);
     CHECK(n > 0);
     return NULL;
