@@ -1,0 +1,194 @@
+/*
+ * ipc_death.c - death recipients (upstream DeathCallback list).
+ *
+ * A node exists per handle read with ReadRemoteObject (handle > 0); it
+ * holds MAX_DEATH_CALLBACK_NUM slots.  A death notice marks the node dead
+ * and, under the lock, takes a snapshot of the used slots; the callbacks
+ * run from the snapshot, outside the lock.  Because RemoveDeathRecipient
+ * refuses (ERR_DEAD_OBJECT) once the node is dead, a successful removal
+ * guarantees that callback never runs (binder's unlink promise).
+ */
+#include "ipc_death.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "ipc_dispatch.h"
+
+typedef struct {
+    bool used;
+    OnRemoteDead func;
+    void *args;
+} DeathSlot;
+
+typedef struct DeathNode {
+    struct DeathNode *next;
+    int32_t handle;
+    bool dead;
+    DeathSlot slot[MAX_DEATH_CALLBACK_NUM];
+} DeathNode;
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static DeathNode *g_nodes;
+
+static DeathNode *find_locked(int32_t handle, DeathNode ***link)
+{
+    DeathNode **pp = &g_nodes;
+    for (; *pp; pp = &(*pp)->next) {
+        if ((*pp)->handle == handle) {
+            if (link)
+                *link = pp;
+            return *pp;
+        }
+    }
+    return NULL;
+}
+
+void IpcDeathOnRead(int32_t handle)
+{
+    if (handle <= 0)
+        return;
+    pthread_mutex_lock(&g_lock);
+    DeathNode *n = find_locked(handle, NULL);
+    if (n && n->dead) {
+        /* handles are thread ids and get reused: a live object read again
+         * under a dead one's handle starts afresh */
+        *n = (DeathNode){ .next = n->next, .handle = handle };
+    } else if (!n) {
+        n = calloc(1, sizeof(*n));
+        if (n) {            /* no memory: AddDeathRecipient will say ERR_INVALID_PARAM */
+            n->handle = handle;
+            n->next = g_nodes;
+            g_nodes = n;
+        }
+    }
+    pthread_mutex_unlock(&g_lock);
+}
+
+int32_t IpcDeathAdd(int32_t handle, OnRemoteDead func, void *args, uint32_t *cbId, int *err)
+{
+    *err = -EINVAL;
+    if (handle < 0 || !func || !cbId)
+        return ERR_INVALID_PARAM;
+    pthread_mutex_lock(&g_lock);
+    bool known = find_locked(handle, NULL) != NULL;
+    pthread_mutex_unlock(&g_lock);
+    if (!known)
+        return ERR_INVALID_PARAM;
+    /* the notice goes to the dispatch thread: it must exist before the death */
+    pid_t tid = IpcDispatchStart();
+    if (tid < 0) {
+        *err = (int)tid;
+        return ERR_FAILED;
+    }
+    pthread_mutex_lock(&g_lock);
+    int32_t ret = ERR_INVALID_PARAM;
+    DeathNode *n = find_locked(handle, NULL);
+    if (n && n->dead) {
+        *err = -EOWNERDEAD;
+        ret = ERR_DEAD_OBJECT;
+    } else if (n) {
+        for (uint32_t i = 0; i < MAX_DEATH_CALLBACK_NUM; i++) {
+            if (!n->slot[i].used) {
+                n->slot[i] = (DeathSlot){ true, func, args };
+                *cbId = i;
+                *err = 0;
+                ret = ERR_NONE;
+                break;
+            }
+        }
+        if (ret != ERR_NONE)
+            *err = -ENOSPC;
+    }
+    pthread_mutex_unlock(&g_lock);
+    return ret;
+}
+
+int32_t IpcDeathRemove(int32_t handle, uint32_t cbId, int *err)
+{
+    *err = -EINVAL;
+    if (handle < 0 || cbId >= MAX_DEATH_CALLBACK_NUM)
+        return ERR_INVALID_PARAM;
+    pthread_mutex_lock(&g_lock);
+    int32_t ret = ERR_INVALID_PARAM;
+    DeathNode *n = find_locked(handle, NULL);
+    if (n && n->dead) {
+        *err = -EOWNERDEAD;
+        ret = ERR_DEAD_OBJECT;
+    } else if (n && n->slot[cbId].used) {
+        n->slot[cbId] = (DeathSlot){ 0 };
+        *err = 0;
+        ret = ERR_NONE;
+    }
+    pthread_mutex_unlock(&g_lock);
+    return ret;
+}
+
+int32_t IpcDeathRelease(int32_t handle, int *err)
+{
+    *err = -EINVAL;
+    if (handle <= 0)
+        return ERR_INVALID_PARAM;
+    pthread_mutex_lock(&g_lock);
+    DeathNode **link = NULL;
+    DeathNode *n = find_locked(handle, &link);
+    if (n) {
+        *link = n->next;
+        free(n);
+        *err = 0;
+    }
+    pthread_mutex_unlock(&g_lock);
+    return n ? ERR_NONE : ERR_INVALID_PARAM;
+}
+
+bool IpcDeathIsDead(int32_t handle)
+{
+    if (handle <= 0)
+        return false;
+    pthread_mutex_lock(&g_lock);
+    DeathNode *n = find_locked(handle, NULL);
+    bool dead = n && n->dead;
+    pthread_mutex_unlock(&g_lock);
+    return dead;
+}
+
+void IpcDeathNotify(int32_t handle)
+{
+    DeathSlot snap[MAX_DEATH_CALLBACK_NUM] = { 0 };
+    pthread_mutex_lock(&g_lock);
+    DeathNode *n = find_locked(handle, NULL);
+    if (n && !n->dead) {
+        n->dead = true;
+        for (int i = 0; i < MAX_DEATH_CALLBACK_NUM; i++) {
+            snap[i] = n->slot[i];
+            n->slot[i] = (DeathSlot){ 0 };
+        }
+    }
+    pthread_mutex_unlock(&g_lock);
+    for (int i = 0; i < MAX_DEATH_CALLBACK_NUM; i++)
+        if (snap[i].used)
+            snap[i].func(snap[i].args);
+}
+
+void IpcDeathForkPrepare(void)
+{
+    pthread_mutex_lock(&g_lock);
+}
+
+void IpcDeathForkParent(void)
+{
+    pthread_mutex_unlock(&g_lock);
+}
+
+void IpcDeathForkChild(void)
+{
+    DeathNode *n = g_nodes;
+    g_nodes = NULL;
+    pthread_mutex_unlock(&g_lock);
+    while (n) {
+        DeathNode *next = n->next;
+        free(n);
+        n = next;
+    }
+}

@@ -1,0 +1,32 @@
+/*
+ * ipc_death.h - death recipients: one node per remote handle read with
+ * ReadRemoteObject, up to MAX_DEATH_CALLBACK_NUM callbacks each.  Internal.
+ */
+#ifndef LIPC_IPC_DEATH_H
+#define LIPC_IPC_DEATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ipc_skeleton.h"
+
+/* ReadRemoteObject saw handle (> 0): create its node if there is none. */
+void IpcDeathOnRead(int32_t handle);
+
+/* The public functions; they return upstream codes and set *err (-errno). */
+int32_t IpcDeathAdd(int32_t handle, OnRemoteDead func, void *args, uint32_t *cbId, int *err);
+int32_t IpcDeathRemove(int32_t handle, uint32_t cbId, int *err);
+int32_t IpcDeathRelease(int32_t handle, int *err);
+
+/* True if a death notice was received for handle. */
+bool IpcDeathIsDead(int32_t handle);
+
+/* A death notice for handle: marks its node dead and runs its callbacks
+ * (outside the lock) on the calling thread. */
+void IpcDeathNotify(int32_t handle);
+
+void IpcDeathForkPrepare(void);
+void IpcDeathForkParent(void);
+void IpcDeathForkChild(void);   /* unlocks and forgets every node */
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * ipc_invoker.c - the message traffic of the library (upstream
+ * liteos_a/ipc_invoker.c), all through lipc_send_recv() so that every call
+ * has its own timeout and the precise -errno.
+ */
+#include "ipc_invoker.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc_death.h"
+#include "ipc_thread.h"
+#include "lipc.h"
+#include "serializer_internal.h"
+
+int IpcInvokerFree(void *msg)
+{
+    IpcContent c = { .flag = BUFF_FREE, .buffToFree = msg };
+    return lipc_send_recv(&c, 0);
+}
+
+int IpcInvokerReceive(IpcMsg **msg)
+{
+    IpcContent c = { .flag = RECV };
+    int r = lipc_send_recv(&c, LIPC_WAIT_FOREVER);
+    if (r == 0)
+        *msg = c.inMsg;
+    return r;
+}
+
+/* waitTime (s) -> the receive timeout (ms): 0 is LiteOS-A's fixed 5 s. */
+static int wait_ms(uint32_t waitTime)
+{
+    if (waitTime == 0)
+        return LITEIPC_TIMEOUT_MS;
+    if (waitTime > (uint32_t)(INT_MAX / 1000))
+        return LIPC_WAIT_FOREVER;
+    return (int)waitTime * 1000;
+}
+
+int32_t IpcInvokerSend(SvcIdentity target, uint32_t code, IpcIo *data, IpcIo *reply,
+                       MessageOption option, uintptr_t *buffer, int *err)
+{
+    IpcMsg m = {
+        .type = MT_REQUEST, .target = target, .code = code, .flag = option.flags,
+    };
+    if (data) {
+        size_t n = IpcIoUsedBytes(data), objs = IpcIoUsedObjects(data);
+        m.dataSz = (uint32_t)n;
+        m.data = n ? data->bufferBase : NULL;
+        m.spObjNum = (uint32_t)objs;
+        m.offsets = objs ? data->offsetsBase : NULL;
+    }
+    bool sync = option.flags == TF_OP_SYNC;
+    if (IpcDeathIsDead(target.handle)) {
+        *err = -EOWNERDEAD;
+        return ERR_DEAD_OBJECT;
+    }
+    IpcContent c = { .flag = sync ? SEND | RECV : SEND, .outMsg = &m };
+    int r = lipc_send_recv(&c, sync ? wait_ms(option.waitTime) : 0);
+    *err = r;
+    if (r == 0) {
+        if (sync) {
+            IpcMsg *in = c.inMsg;
+            if (reply)
+                IpcIoInitFromMsg(reply, in->data, in->dataSz, in->offsets, in->spObjNum);
+            *buffer = (uintptr_t)in;
+        }
+        return ERR_NONE;
+    }
+    switch (r) {
+    case -EOWNERDEAD:
+        return ERR_DEAD_OBJECT;
+    case -ENOENT:
+        return IPC_INVOKER_FAILED_REPLY;
+    case -EINVAL:
+    case -EACCES:
+        /* the notice may have come while we sent: a dead peer is a dead peer */
+        if (IpcDeathIsDead(target.handle)) {
+            *err = -EOWNERDEAD;
+            return ERR_DEAD_OBJECT;
+        }
+        return IPC_INVOKER_IOCTL_FAILED;
+    default:
+        return IPC_INVOKER_IOCTL_FAILED;
+    }
+}
+
+/* Sends the answer to req (MT_REPLY with reply's content, or
+ * MT_FAILED_REPLY when reply is NULL) and frees req (the core frees it even
+ * when the send fails). */
+static int answer(IpcMsg *req, IpcIo *reply)
+{
+    IpcMsg m = {
+        .type = reply ? MT_REPLY : MT_FAILED_REPLY,
+        .target.handle = (int32_t)req->taskID,
+        .code = req->code, .flag = req->flag, .timestamp = req->timestamp,
+    };
+    if (reply) {
+        size_t n = IpcIoUsedBytes(reply), objs = IpcIoUsedObjects(reply);
+        m.dataSz = (uint32_t)n;
+        m.data = n ? reply->bufferBase : NULL;
+        m.spObjNum = (uint32_t)objs;
+        m.offsets = objs ? reply->offsetsBase : NULL;
+    }
+    IpcContent c = { .flag = SEND | BUFF_FREE, .outMsg = &m, .buffToFree = req };
+    return lipc_send_recv(&c, 0);
+}
+
+void IpcInvokerServe(IpcMsg *msg, const IpcObjectStub *stub)
+{
+    if (msg->type != MT_REQUEST) {      /* upstream does not check: never run a stub on it */
+        IpcInvokerFree(msg);
+        return;
+    }
+    bool sync = !(msg->flag & TF_OP_ASYNC);
+    if (!stub || !stub->func) {
+        if (sync)
+            answer(msg, NULL);
+        else
+            IpcInvokerFree(msg);
+        return;
+    }
+    IpcThreadContext *ctx = IpcThreadCurrent();
+    IpcThreadContext saved = *ctx;      /* nested calls (a stub serving inside a stub) */
+    ctx->inCall = true;
+    ctx->callerPid = (pid_t)msg->processID;
+    ctx->callerUid = (uid_t)msg->userID;
+
+    IpcIo data;
+    IpcIoInitFromMsg(&data, msg->data, msg->dataSz, msg->offsets, msg->spObjNum);
+    /* upstream: an 8 KiB stack buffer with MAX_OBJ_NUM offsets */
+    _Alignas(max_align_t) char buf[MAX_IO_SIZE];
+    IpcIo reply;
+    memset(&reply, 0, sizeof(reply));
+    IpcIoInit(&reply, buf, sizeof(buf), MAX_OBJ_NUM);
+    MessageOption option = { .flags = msg->flag, .waitTime = RPC_DEFAULT_SEND_WAIT_TIME, .args = stub->args };
+    stub->func(msg->code, &data, &reply, option);
+
+    if (!sync)
+        IpcInvokerFree(msg);
+    else if (IpcIoIsAvailable(&reply))
+        answer(msg, &reply);
+    else
+        answer(msg, NULL);              /* upstream sends nothing and leaks msg */
+
+    bool leave = ctx->leave;
+    ctx->inCall = saved.inCall;
+    ctx->callerPid = saved.callerPid;
+    ctx->callerUid = saved.callerUid;
+    ctx->leave = leave;
+}
