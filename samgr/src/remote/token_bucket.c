@@ -1,0 +1,68 @@
+/* token_bucket.c - see token_bucket.h */
+#include "token_bucket.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define TOKEN_PER_MSG 1000u
+
+void lipc_tb_init(lipc_token_bucket *tb, uint32_t rate, uint32_t burst)
+{
+    pthread_mutex_init(&tb->lock, NULL);
+    tb->rate = rate;
+    tb->burst = burst;
+    tb->used = 0;
+    tb->last_ms = lipc_tb_now_ms();
+}
+
+void lipc_tb_deinit(lipc_token_bucket *tb)
+{
+    if (tb)
+        pthread_mutex_destroy(&tb->lock);
+}
+
+uint64_t lipc_tb_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int lipc_tb_take(lipc_token_bucket *tb, uint64_t now_ms)
+{
+    int ret = 0;
+    if (tb->rate == 0)
+        return 0;
+    pthread_mutex_lock(&tb->lock);
+    uint64_t elapsed = now_ms > tb->last_ms ? now_ms - tb->last_ms : 0;
+    uint64_t generated = elapsed * tb->rate;
+    tb->last_ms = now_ms > tb->last_ms ? now_ms : tb->last_ms;
+    tb->used = tb->used > generated ? tb->used - generated : 0;
+    if (tb->used + TOKEN_PER_MSG > (uint64_t)tb->burst * TOKEN_PER_MSG)
+        ret = -EBUSY;
+    else
+        tb->used += TOKEN_PER_MSG;
+    pthread_mutex_unlock(&tb->lock);
+    return ret;
+}
+
+static uint32_t env_u32(const char *name, uint32_t def)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return def;
+    char *end;
+    unsigned long x = strtoul(v, &end, 10);
+    if (*end || x > 100000000ul)
+        return def;
+    return (uint32_t)x;
+}
+
+void lipc_tb_config_from_env(uint32_t *rate, uint32_t *burst)
+{
+    *rate = env_u32("LIPC_SAMGR_RATE", LIPC_TB_DEFAULT_RATE);
+    *burst = env_u32("LIPC_SAMGR_BURST", LIPC_TB_DEFAULT_BURST);
+    if (*burst == 0)
+        *burst = 1;
+}
