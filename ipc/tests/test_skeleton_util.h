@@ -54,6 +54,8 @@ static inline int sm_main(void *arg)
     static IpcObjectStub stub = { .func = sm_request };
     SvcIdentity self = { 0, 0, (uintptr_t)&stub };
     CHECK_EQ(SetContextObject(self), ERR_NONE);
+    CHECK_EQ(SetContextObject(self), IPC_INVOKER_IOCTL_FAILED);  /* once only */
+    CHECK_EQ(lipc_ipc_last_error(), -EEXIST);
     tsync_post(ready, (uint32_t)getpid());
     JoinWorkThread();
     return 1;
