@@ -30,7 +30,7 @@ check-asan: setup
 check-tsan: setup
 	cmake -S . -B build-tsan -DLIPC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
 	cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 600 -L tsan
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 600 -L tsan --no-tests=error
 
 demo: build
 	@sh tools/demo.sh $(BUILD)
