@@ -57,6 +57,7 @@ static int32_t calc(SvcIdentity svc, uint32_t code, int32_t a, int32_t b, int32_
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);     /* lines survive a kill */
     char buf[256];
     IpcIo data, reply;
     MessageOption option;

@@ -66,6 +66,7 @@ static int32_t on_request(uint32_t code, IpcIo *data, IpcIo *reply, MessageOptio
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);     /* lines survive a kill */
     static IpcObjectStub stub = { .func = on_request };
     char buf[256];
     IpcIo data, reply;

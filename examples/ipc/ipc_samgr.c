@@ -60,6 +60,7 @@ static int32_t on_request(uint32_t code, IpcIo *data, IpcIo *reply, MessageOptio
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);     /* lines survive a kill */
     static IpcObjectStub stub = { .func = on_request };
     SvcIdentity self = { 0, 0, (uintptr_t)&stub };
     int32_t r = SetContextObject(self);
