@@ -69,7 +69,9 @@ static bool hook_write(SvcIdentity *svc)
         return true;        /* passed through: the driver judges it */
     pid_t tid = IpcDispatchStart();
     if (tid < 0)
-        return false;
+        return true;        /* no dispatch thread (no device or no service
+                             * manager yet): passed through unchanged, the
+                             * send then fails (EINVAL: handle -1, token 0) */
     uintptr_t token;
     if (IpcDispatchAddAnonymous((const IpcObjectStub *)svc->cookie, &token) < 0)
         return false;
