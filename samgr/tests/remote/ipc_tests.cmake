@@ -1,0 +1,14 @@
+# Multi-process tests (need the IPC skeleton, the broker and samgr_server).
+if(NOT SAMGR_HAS_REMOTE)
+  return()
+endif()
+add_executable(samgr_test_remote test_remote.c)
+target_link_libraries(samgr_test_remote PRIVATE samgr Threads::Threads)
+target_include_directories(samgr_test_remote PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+target_compile_definitions(samgr_test_remote PRIVATE
+  LIPC_BROKER_PATH="$<TARGET_FILE:liteipcd>" SAMGR_SERVER_PATH="$<TARGET_FILE:samgr_server>")
+add_dependencies(samgr_test_remote liteipcd samgr_server)
+foreach(_s basic policy flowctl death restart syscap factory)
+  add_test(NAME samgr_remote_${_s} COMMAND samgr_test_remote ${_s})
+  set_tests_properties(samgr_remote_${_s} PROPERTIES LABELS "samgr;ipc" TIMEOUT 90)
+endforeach()

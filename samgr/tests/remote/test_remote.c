@@ -1,0 +1,485 @@
+/*
+ * samgr across processes, multi-process tests (private broker, real
+ * samgr_server daemon, forked providers and consumers).  One scenario per
+ * argv[1] so that each ctest stays short:
+ *   basic     lookup by name, sync + async Invoke, default feature, remote
+ *             identity, a slow Invoke of one feature does not stall another,
+ *             unknown service, many consumers at once
+ *   policy    provide denied at PUT, lookup denied at GET (EC_PERMISSION /
+ *             wait_service -EACCES), call denied at Dispatch (policy
+ *             changed by a server restart: the old proxy gets EC_PERMISSION)
+ *   flowctl   the token bucket refuses with EC_FLOWCTRL, then recovers
+ *   death     provider killed: the consumer's proxy fails with
+ *             ERR_DEAD_OBJECT, the watch reports it gone, the feature
+ *             disappears from samgr; a new provider is found again
+ *   restart   samgr_server killed and restarted: providers re-register by
+ *             themselves, consumers resolve again, old proxies keep working
+ *   syscap    AddSystemCapability / HasSystemCapability /
+ *             GetSystemAvailableCapabilities over IPC (uid < 10000)
+ *   factory   SAMGR_RegisterFactory: creator used, destroyer at ref 0
+ */
+#include "remote_test.h"
+
+#include <sys/wait.h>
+
+static struct lipc_test_broker g_broker;
+static char g_dir[256];
+
+static char *path_in(const char *name)
+{
+    static char p[4][400];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof(p[i]), "%s/%s", g_dir, name);
+    return p[i];
+}
+
+static void wait_child_ok(pid_t pid)
+{
+    CHECK_EQ(lipc_test_wait(pid), 0);
+}
+
+static void test_basic(void)
+{
+    pid_t srv = rt_server_start(NULL, NULL);   /* default policy path missing: open mode */
+    pid_t prov = rt_provider_start();
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        IClientProxy *p = rt_proxy("calc", "add");
+        CHECK(p);
+        int32_t v = 0;
+        CHECK_EQ(rt_call(p, RT_ADD, 2, 40, &v), 0);
+        CHECK_EQ(v, 42);
+        CHECK_EQ(rt_call(p, RT_UID, 0, 0, &v), 0);
+        CHECK_EQ(v, (int32_t)getuid());
+        /* async: no notify, returns once sent */
+        char buf[64];
+        IpcIo req;
+        IpcIoInit(&req, buf, sizeof(buf), 0);
+        WriteInt32(&req, 1);
+        WriteInt32(&req, 1);
+        CHECK_EQ(p->Invoke(p, RT_ADD, &req, NULL, NULL), 0);
+        /* default feature */
+        CHECK_EQ(lipc_samgr_wait_service("calc", NULL, 5000), 0);
+        IClientProxy *d = rt_proxy("calc", NULL);
+        CHECK(d);
+        CHECK_EQ(rt_call(d, RT_PID, 0, 0, &v), 0);
+        pid_t provider_pid = v;
+        CHECK(provider_pid != getpid());
+        /* remote identity */
+        SvcIdentity id = SAMGR_GetRemoteIdentity("calc", "add");
+        CHECK(id.handle > 0);
+        SvcIdentity none = SAMGR_GetRemoteIdentity("nosuch", NULL);
+        CHECK_EQ(none.handle, -1);
+        CHECK(SAMGR_GetInstance()->GetFeatureApi("nosuch", NULL) == NULL);
+        CHECK_EQ(lipc_samgr_wait_service("nosuch", NULL, 100), -ETIMEDOUT);
+        CHECK_EQ(lipc_samgr_wait_service("0123456789abcdef", NULL, 100), -EINVAL);
+        /* a slow Invoke of "slow" does not stall "add" */
+        CHECK_EQ(lipc_samgr_wait_service("calc", "slow", 5000), 0);
+        IClientProxy *s = rt_proxy("calc", "slow");
+        CHECK(s);
+        pid_t t = fork();   /* another consumer process makes the slow call */
+        if (t == 0) {
+            int32_t x;
+            IClientProxy *s2 = rt_proxy("calc", "slow");
+            CHECK(s2);
+            _exit(rt_call(s2, RT_SLEEP, 1500, 0, &x) == 0 && x == 1500 ? 0 : 1);
+        }
+        usleep(200000);
+        long long t0 = lipc_test_now_ms();
+        for (int i = 0; i < 10; i++)
+            CHECK_EQ(rt_call(p, RT_ADD, i, 1, &v), 0);
+        long long dt = lipc_test_now_ms() - t0;
+        fprintf(stderr, "10 calls to 'add' during a 1.5 s call to 'slow': %lld ms\n", dt);
+        CHECK(dt < 800);
+        CHECK_EQ(lipc_test_wait(t), 0);
+        p->Release((IUnknown *)p);
+        d->Release((IUnknown *)d);
+        s->Release((IUnknown *)s);
+        _exit(0);
+    }
+    wait_child_ok(c);
+    /* many consumers at once */
+    enum { N = 8 };
+    pid_t cs[N];
+    for (int i = 0; i < N; i++) {
+        cs[i] = lipc_test_fork();
+        if (cs[i] == 0) {
+            CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+            IClientProxy *p = rt_proxy("calc", "add");
+            CHECK(p);
+            for (int k = 0; k < 100; k++) {
+                int32_t v = 0;
+                CHECK_EQ(rt_call(p, RT_ADD, i, k, &v), 0);
+                CHECK_EQ(v, i + k);
+            }
+            _exit(0);
+        }
+    }
+    for (int i = 0; i < N; i++)
+        wait_child_ok(cs[i]);
+    rt_kill(prov);
+    rt_kill(srv);
+}
+
+static void test_policy(void)
+{
+    char *pol = path_in("policy.conf");
+    rt_write_file(pol,
+                  "[calc]\nprovide = 0\ncall = 0\n"
+                  "[calc/add]\nprovide = 0\ncall = 0, 65534\n"
+                  "[calc/slow]\nprovide = 12345\ncall = *\n");
+    pid_t srv = rt_server_start(pol, NULL);
+    pid_t prov = rt_provider_start();
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        /* provide denied: root may not provide calc/slow */
+        CHECK_EQ(lipc_samgr_wait_service("calc", "slow", 300), -ETIMEDOUT);
+        _exit(0);
+    }
+    wait_child_ok(c);
+    int in[2], out[2];
+    CHECK(pipe(in) == 0 && pipe(out) == 0);
+    c = lipc_test_fork();
+    if (c == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[1]);
+        close(out[0]);
+        CHECK(setuid(65534) == 0);
+        CHECK_EQ(lipc_samgr_wait_service("calc", NULL, 2000), -EACCES);
+        CHECK(SAMGR_GetInstance()->GetFeatureApi("calc", NULL) == NULL);
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 2000), 0);
+        IClientProxy *p = rt_proxy("calc", "add");
+        CHECK(p);
+        int32_t v;
+        CHECK_EQ(rt_call(p, RT_UID, 0, 0, &v), 0);
+        CHECK_EQ(v, 65534);
+        CHECK(write(1, "r", 1) == 1);
+        char b;
+        CHECK(read(0, &b, 1) == 1);
+        int r = 0;
+        for (int i = 0; i < 100; i++) {
+            r = rt_call(p, RT_UID, 0, 0, &v);
+            if (r == EC_PERMISSION)
+                break;
+            usleep(50000);
+        }
+        CHECK_EQ(r, EC_PERMISSION);
+        _exit(0);
+    }
+    close(in[0]);
+    close(out[1]);
+    char b;
+    CHECK(read(out[0], &b, 1) == 1);
+    /* restart the server with a policy that no longer lets 65534 call add */
+    rt_kill(srv);
+    rt_write_file(pol, "[calc/add]\nprovide = 0\ncall = 0\n[calc]\nprovide = 0\ncall = 0\n");
+    srv = rt_server_start(pol, NULL);
+    CHECK(write(in[1], "g", 1) == 1);
+    wait_child_ok(c);
+    close(in[1]);
+    close(out[0]);
+    rt_kill(prov);
+    rt_kill(srv);
+}
+
+static void test_flowctl(void)
+{
+    pid_t srv = rt_server_start(NULL, NULL);
+    setenv("LIPC_SAMGR_RATE", "20", 1);
+    setenv("LIPC_SAMGR_BURST", "5", 1);
+    pid_t prov = rt_provider_start();
+    unsetenv("LIPC_SAMGR_RATE");
+    unsetenv("LIPC_SAMGR_BURST");
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        IClientProxy *p = rt_proxy("calc", "add");
+        CHECK(p);
+        int ok = 0, refused = 0;
+        int32_t v;
+        for (int i = 0; i < 50; i++) {
+            int r = rt_call(p, RT_ADD, 1, 2, &v);
+            if (r == 0)
+                ok++;
+            else if (r == EC_FLOWCTRL)
+                refused++;
+            else
+                CHECK(!"unexpected error");
+        }
+        fprintf(stderr, "flow control: %d accepted, %d refused\n", ok, refused);
+        CHECK(refused > 0);
+        CHECK(ok >= 5);
+        usleep(300000);   /* refills */
+        CHECK_EQ(rt_call(p, RT_ADD, 1, 2, &v), 0);
+        CHECK_EQ(v, 3);
+        _exit(0);
+    }
+    wait_child_ok(c);
+    rt_kill(prov);
+    rt_kill(srv);
+}
+
+static int g_watch_events[4];
+static int g_watch_n;
+static pthread_mutex_t g_wm = PTHREAD_MUTEX_INITIALIZER;
+static void on_watch(const char *s, const char *f, int available, void *arg)
+{
+    (void)s;
+    (void)f;
+    (void)arg;
+    pthread_mutex_lock(&g_wm);
+    if (g_watch_n < 4)
+        g_watch_events[g_watch_n++] = available;
+    pthread_mutex_unlock(&g_wm);
+}
+
+static int watch_count(void)
+{
+    pthread_mutex_lock(&g_wm);
+    int n = g_watch_n;
+    pthread_mutex_unlock(&g_wm);
+    return n;
+}
+
+static void test_death(void)
+{
+    pid_t srv = rt_server_start(NULL, NULL);
+    pid_t prov = rt_provider_start();
+    int in[2], out[2];
+    CHECK(pipe(in) == 0 && pipe(out) == 0);
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        close(in[1]);
+        close(out[0]);
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        int wid = lipc_samgr_watch("calc", "add", on_watch, NULL);
+        CHECK(wid >= 0);
+        IClientProxy *p = rt_proxy("calc", "add");
+        CHECK(p);
+        int32_t v;
+        CHECK_EQ(rt_call(p, RT_ADD, 1, 1, &v), 0);
+        for (int i = 0; i < 200 && watch_count() < 1; i++)
+            usleep(10000);
+        CHECK_EQ(watch_count(), 1);
+        CHECK(write(out[1], "r", 1) == 1);
+        char b;
+        CHECK(read(in[0], &b, 1) == 1);   /* provider killed */
+        long long t0 = lipc_test_now_ms();
+        int r = rt_call(p, RT_ADD, 1, 1, &v);
+        CHECK_EQ(r, ERR_DEAD_OBJECT);
+        fprintf(stderr, "dead provider noticed after %lld ms\n", lipc_test_now_ms() - t0);
+        for (int i = 0; i < 300 && watch_count() < 2; i++)
+            usleep(10000);
+        CHECK_EQ(watch_count(), 2);
+        CHECK_EQ(g_watch_events[1], 0);
+        /* the server dropped it */
+        for (int i = 0; i < 100 && SAMGR_GetInstance()->GetFeatureApi("calc", "add"); i++)
+            usleep(20000);
+        CHECK(SAMGR_GetInstance()->GetFeatureApi("calc", "add") == NULL);
+        CHECK(write(out[1], "r", 1) == 1);
+        CHECK(read(in[0], &b, 1) == 1);   /* new provider started */
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        IClientProxy *p2 = rt_proxy("calc", "add");
+        CHECK(p2);
+        CHECK_EQ(rt_call(p2, RT_ADD, 2, 3, &v), 0);
+        CHECK_EQ(v, 5);
+        for (int i = 0; i < 300 && watch_count() < 3; i++)
+            usleep(10000);
+        CHECK_EQ(watch_count(), 3);
+        CHECK_EQ(g_watch_events[2], 1);
+        CHECK_EQ(lipc_samgr_unwatch(wid), 0);
+        CHECK_EQ(lipc_samgr_unwatch(wid), -ENOENT);
+        p->Release((IUnknown *)p);
+        p2->Release((IUnknown *)p2);
+        _exit(0);
+    }
+    close(in[0]);
+    close(out[1]);
+    char b;
+    CHECK(read(out[0], &b, 1) == 1);
+    rt_kill(prov);
+    CHECK(write(in[1], "k", 1) == 1);
+    CHECK(read(out[0], &b, 1) == 1);
+    prov = rt_provider_start();
+    CHECK(write(in[1], "s", 1) == 1);
+    wait_child_ok(c);
+    rt_kill(prov);
+    rt_kill(srv);
+}
+
+static void test_restart(void)
+{
+    setenv("LIPC_SAMGR_PING_MS", "100", 1);
+    pid_t srv = rt_server_start(NULL, NULL);
+    pid_t prov = rt_provider_start();
+    int in[2], out[2];
+    CHECK(pipe(in) == 0 && pipe(out) == 0);
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        close(in[1]);
+        close(out[0]);
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        IClientProxy *p = rt_proxy("calc", "add");
+        CHECK(p);
+        int32_t v;
+        CHECK_EQ(rt_call(p, RT_ADD, 1, 1, &v), 0);
+        CHECK(write(out[1], "r", 1) == 1);
+        char b;
+        CHECK(read(in[0], &b, 1) == 1);   /* server restarted */
+        /* the resolved proxy keeps working (calls do not go through samgr) */
+        CHECK_EQ(rt_call(p, RT_ADD, 2, 2, &v), 0);
+        CHECK_EQ(v, 4);
+        /* the provider re-registers by itself: a fresh lookup works */
+        CHECK_EQ(lipc_samgr_wait_service("calc", "slow", 5000), 0);
+        SvcIdentity id = SAMGR_GetRemoteIdentity("calc", "slow");
+        CHECK(id.handle > 0);
+        p->Release((IUnknown *)p);
+        _exit(0);
+    }
+    close(in[0]);
+    close(out[1]);
+    char b;
+    CHECK(read(out[0], &b, 1) == 1);
+    rt_kill(srv);
+    srv = rt_server_start(NULL, NULL);
+    CHECK(write(in[1], "g", 1) == 1);
+    wait_child_ok(c);
+    /* a brand-new consumer after the restart */
+    c = lipc_test_fork();
+    if (c == 0) {
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        IClientProxy *p = rt_proxy("calc", "add");
+        CHECK(p);
+        int32_t v;
+        CHECK_EQ(rt_call(p, RT_ADD, 20, 22, &v), 0);
+        CHECK_EQ(v, 42);
+        _exit(0);
+    }
+    wait_child_ok(c);
+    rt_kill(prov);
+    rt_kill(srv);
+    unsetenv("LIPC_SAMGR_PING_MS");
+}
+
+static void test_syscap(void)
+{
+    char *js = path_in("syscap.json");
+    rt_write_file(js, "{\"systemCapability\":[{\"name\":\"SystemCapability.A\",\"register-on-startup\":true},"
+                      "{\"name\":\"SystemCapability.B\",\"register-on-startup\":false},"
+                      "{\"name\":\"SystemCapability.C\",\"register-on-startup\":true}]}");
+    pid_t srv = rt_server_start(NULL, js);
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        SamgrLite *s = SAMGR_GetInstance();
+        CHECK(s->HasSystemCapability("SystemCapability.A"));
+        CHECK(!s->HasSystemCapability("SystemCapability.B"));
+        CHECK(!s->HasSystemCapability("SystemCapability.X"));
+        char caps[MAX_SYSCAP_NUM][MAX_SYSCAP_NAME_LEN];
+        int32 n = 0;
+        CHECK_EQ(s->GetSystemAvailableCapabilities(caps, &n), EC_SUCCESS);
+        CHECK_EQ(n, 2);
+        CHECK_EQ(s->AddSystemCapability("SystemCapability.B"), EC_SUCCESS);
+        CHECK(s->HasSystemCapability("SystemCapability.B"));
+        CHECK_EQ(s->AddSystemCapability("SystemCapability.X"), EC_FAILURE);
+        CHECK_EQ(s->GetSystemAvailableCapabilities(caps, &n), EC_SUCCESS);
+        CHECK_EQ(n, 3);
+        CHECK(strcmp(caps[1], "SystemCapability.B") == 0);
+        _exit(0);
+    }
+    wait_child_ok(c);
+    c = lipc_test_fork();
+    if (c == 0) {
+        CHECK(setuid(65534) == 0);   /* uid >= 10000: refused */
+        SamgrLite *s = SAMGR_GetInstance();
+        CHECK(!s->HasSystemCapability("SystemCapability.A"));
+        CHECK(s->AddSystemCapability("SystemCapability.B") != EC_SUCCESS);
+        _exit(0);
+    }
+    wait_child_ok(c);
+    rt_kill(srv);
+}
+
+typedef struct {
+    char header[64];   /* >= sizeof(IClientHeader) */
+} FacHdr;
+static int g_created, g_destroyed;
+static void *fac_create(const char *service, const char *feature, uint32 size)
+{
+    (void)service;
+    (void)feature;
+    g_created++;
+    CHECK(size <= sizeof(FacHdr));
+    return calloc(1, size + 64);
+}
+static void fac_destroy(const char *service, const char *feature, void *p)
+{
+    (void)service;
+    (void)feature;
+    g_destroyed++;
+    free(p);
+}
+
+static void test_factory(void)
+{
+    pid_t srv = rt_server_start(NULL, NULL);
+    pid_t prov = rt_provider_start();
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        CHECK_EQ(SAMGR_RegisterFactory(NULL, "add", fac_create, fac_destroy), EC_INVALID);
+        CHECK_EQ(SAMGR_RegisterFactory("calc", "add", NULL, fac_destroy), EC_INVALID);
+        CHECK_EQ(SAMGR_RegisterFactory("calc", "add", fac_create, NULL), EC_INVALID);
+        CHECK_EQ(SAMGR_RegisterFactory("calc", "add", fac_create, fac_destroy), EC_SUCCESS);
+        CHECK_EQ(SAMGR_RegisterFactory("calc", "add", fac_create, fac_destroy), EC_SUCCESS);
+        CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
+        CHECK_EQ(g_created, 1);
+        IClientProxy *p = rt_proxy("calc", "add");
+        CHECK(p);
+        int32_t v;
+        CHECK_EQ(rt_call(p, RT_ADD, 3, 4, &v), 0);
+        CHECK_EQ(v, 7);
+        p->Release((IUnknown *)p);
+        CHECK_EQ(g_destroyed, 0);   /* the cache still holds it */
+        _exit(0);
+    }
+    wait_child_ok(c);
+    rt_kill(prov);
+    rt_kill(srv);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s basic|policy|flowctl|death|restart|syscap|factory\n", argv[0]);
+        return 2;
+    }
+    alarm(60);
+    lipc_test_broker_start(&g_broker);
+    snprintf(g_dir, sizeof(g_dir), "%s", g_broker.dir);
+    unsetenv("LIPC_SAMGR_POLICY");
+    setenv("LIPC_SAMGR_SYSCAP", "/nonexistent.json", 1);
+    if (strcmp(argv[1], "basic") == 0)
+        test_basic();
+    else if (strcmp(argv[1], "policy") == 0)
+        test_policy();
+    else if (strcmp(argv[1], "flowctl") == 0)
+        test_flowctl();
+    else if (strcmp(argv[1], "death") == 0)
+        test_death();
+    else if (strcmp(argv[1], "restart") == 0)
+        test_restart();
+    else if (strcmp(argv[1], "syscap") == 0)
+        test_syscap();
+    else if (strcmp(argv[1], "factory") == 0)
+        test_factory();
+    else
+        return 2;
+    unlink(path_in("policy.conf"));
+    unlink(path_in("syscap.json"));
+    lipc_test_broker_stop(&g_broker);
+    printf("ok %s\n", argv[1]);
+    return 0;
+}
