@@ -24,7 +24,8 @@ typedef struct {
     const char *feature;
 } SaName;
 
-#pragma pack(1)
+/* Not packed (upstream packs them; on 32-bit the layout is the same): the
+ * entry must have IUnknownEntry's natural layout for IUNKNOWN_QueryInterface. */
 typedef struct {
     SaName key;
     SvcIdentity target;
@@ -40,7 +41,6 @@ typedef struct {
     IClientHeader header;
     IClientEntry entry;
 } IDefaultClient;
-#pragma pack()
 
 typedef struct {
     char service[16];
@@ -376,4 +376,31 @@ SvcIdentity SAMGR_GetRemoteIdentity(const char *service, const char *feature)
 void lipc_samgr_client_samgr_restarted(void)
 {
     /* identities stay valid while their providers live: nothing to drop */
+}
+
+/* fork: the child has no access right of the parent and no death
+ * recipient: every cached proxy is invalid there (resolved again on the
+ * next GetFeatureApi).  Objects are kept (callers may hold pointers). */
+static void client_atfork_prepare(void)
+{
+    pthread_mutex_lock(&g_lock);
+}
+
+static void client_atfork_parent(void)
+{
+    pthread_mutex_unlock(&g_lock);
+}
+
+static void client_atfork_child(void)
+{
+    pthread_mutex_init(&g_lock, NULL);
+    for (size_t i = 0; i < g_nclients; i++) {
+        g_clients[i]->header->target.handle = -1;
+        g_clients[i]->dead_registered = 0;
+    }
+}
+
+__attribute__((constructor)) static void client_ctor(void)
+{
+    pthread_atfork(client_atfork_prepare, client_atfork_parent, client_atfork_child);
 }

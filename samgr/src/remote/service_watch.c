@@ -198,6 +198,32 @@ int lipc_samgr_watch(const char *service, const char *feature, lipc_samgr_watch_
     return id;
 }
 
+static void watch_atfork_child(void)
+{
+    /* the watch thread does not exist in the child: no watches there */
+    pthread_mutex_init(&g_wlock, NULL);
+    pthread_cond_init(&g_wcond, NULL);
+    pthread_cond_init(&g_wdone, NULL);
+    g_watches = NULL;   /* leaked in the child, owned by the parent's thread */
+    g_thread_started = 0;
+    g_running = NULL;
+}
+
+static void watch_atfork_prepare(void)
+{
+    pthread_mutex_lock(&g_wlock);
+}
+
+static void watch_atfork_parent(void)
+{
+    pthread_mutex_unlock(&g_wlock);
+}
+
+__attribute__((constructor)) static void watch_ctor(void)
+{
+    pthread_atfork(watch_atfork_prepare, watch_atfork_parent, watch_atfork_child);
+}
+
 int lipc_samgr_unwatch(int id)
 {
     pthread_mutex_lock(&g_wlock);

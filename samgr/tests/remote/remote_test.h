@@ -223,11 +223,15 @@ static int rt_notify(IOwner owner, int code, IpcIo *reply)
 static inline IClientProxy *rt_proxy(const char *service, const char *feature)
 {
     IUnknown *iu = SAMGR_GetInstance()->GetFeatureApi(service, feature);
-    if (!iu)
+    if (!iu) {
+        fprintf(stderr, "rt_proxy: %s/%s not found\n", service, feature ? feature : "");
         return NULL;
+    }
     IClientProxy *p = NULL;
-    if (iu->QueryInterface(iu, CLIENT_PROXY_VER, (void **)&p) != EC_SUCCESS)
+    if (iu->QueryInterface(iu, CLIENT_PROXY_VER, (void **)&p) != EC_SUCCESS) {
+        fprintf(stderr, "rt_proxy: %s/%s: not a client proxy\n", service, feature ? feature : "");
         return NULL;
+    }
     return p;
 }
 
