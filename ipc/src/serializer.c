@@ -6,7 +6,8 @@
  * IPC_IO_OVERFLOW flag (failed pushes and pops do; argument errors and value
  * checks such as a too-long string length do not).  Where upstream relies on
  * undefined behaviour or lacks a check, this file is stricter; each such
- * place is marked "SAFETY:" and listed in ipc/SERIALIZER.md.  Two rules hold
+ * place is marked "SAFETY:" or explained where it happens, and all are
+ * listed in ipc/SERIALIZER.md ("Deliberate differences").  Two rules hold
  * everywhere:
  *  - every access to the buffer goes through memcpy, because the cursor is
  *    only 4-aligned (8-byte values, SpecialObj) or not aligned at all (after
