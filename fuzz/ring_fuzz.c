@@ -3,7 +3,9 @@
  * that parses entries another process (the sender) wrote into a ring we map
  * read-only (consume_one() in core/src/lipc_chan.c), and the receive/release
  * path that follows (pick_locked(), block_free_locked() in lipc_msg.c, the
- * span bookkeeping that advances the return page's tail).
+ * span bookkeeping that advances the return page's tail).  Broker-path
+ * messages can be mixed in (materialise_locked(), the parser of EV_MSG
+ * packets, which also resolves the ring's TICKET placeholders).
  *
  * Unity build: consume_one() and friends are static, so this file includes
  * lipc_chan.c and lipc_msg.c; the rest of the runtime (lipc_dev.c,
@@ -21,7 +23,7 @@
  *                              begin at offset 0 of the ring)
  *   u16 n, then n bytes        initial ring contents, written at the start
  *                              position (clipped at the end of the ring)
- *   then operations until the input ends, one opcode byte each (mod 9):
+ *   then operations until the input ends, one opcode byte each (mod 10):
  *     0 u16 v        head = cons + v                      (sender publishes)
  *     1 u64 v        head = v
  *     2 u16 o, u8 n, n bytes   ring[o % size ...] = bytes  (sender scribbles)
@@ -32,13 +34,19 @@
  *     6 u64 ts       sync pick (waiting for the reply with timestamp ts)
  *     7 64 bytes     push an entry: header at head % size, head += its len
  *     8 u16 v        head = cons - v (backwards)
- * In every byte the harness writes into the ring, a 4-byte aligned word
- * 0xfffffff1 is replaced by the calling thread's tid, so that inputs can name
- * "a thread of the receiver" / "a thread of the sender" reproducibly (the
+ *     9 u8 nfds, u16 n, n bytes: a broker EV_MSG packet for the calling thread
+ *                    (payload = the n bytes, nfds % 4 eventfds) through
+ *                    materialise_locked(), as lipc_msg_on_event() does
+ * In every byte the harness writes into the ring or a packet, a 4-byte
+ * aligned word 0xfffffff1 is replaced by the calling thread's tid and
+ * 0xfffffff2 by the pid, so that inputs can name "a thread of the receiver",
+ * "a thread of the sender" and "the sender process" reproducibly (the
  * channel's sender is this process too).
  *
- * Oracles (abort on violation): a message handed out has a valid type, the
- * sender's identity from the channel, and its data lies inside the ring; the
+ * Oracles (abort on violation): a direct-path message handed out has a valid
+ * type, the sender's identity from the channel, and its data lies inside the
+ * ring; a broker-path one lies inside its pool block, its objects inside its
+ * data, its OBJ_PTR buffers are pool blocks of their own; the
  * return page's tail never passes cons nor goes backwards; after everything
  * is freed the pool is empty, no span is left and tail == cons (the sender
  * got all its space back).
@@ -51,12 +59,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define TID_MAGIC 0xfffffff1u
+#define PID_MAGIC 0xfffffff2u
 #define MAX_HELD 64
 
 struct rd {
@@ -81,24 +91,45 @@ static void fz_fail(const char *what)
 }
 
 /* Writes bytes into the ring data at pos (clipped), with the tid magic. */
+static void subst_magic(uint8_t *p, size_t from, size_t to, uint32_t tid)
+{
+    uint32_t pid = (uint32_t)getpid();
+    for (size_t a = (from + 3) & ~(size_t)3; a + 4 <= to; a += 4) {
+        uint32_t w;
+        memcpy(&w, p + a, 4);
+        if (w == TID_MAGIC)
+            memcpy(p + a, &tid, 4);
+        else if (w == PID_MAGIC)
+            memcpy(p + a, &pid, 4);
+    }
+}
+
 static void ring_write(uint8_t *ring, size_t rsize, size_t pos, const uint8_t *src, size_t n, uint32_t tid)
 {
     pos %= rsize;
     if (n > rsize - pos)
         n = rsize - pos;
     memcpy(ring + pos, src, n);
-    size_t a = (pos + 3) & ~(size_t)3;
-    for (; a + 4 <= pos + n; a += 4) {
-        uint32_t w;
-        memcpy(&w, ring + a, 4);
-        if (w == TID_MAGIC)
-            memcpy(ring + a, &tid, 4);
-    }
+    subst_magic(ring, pos, pos + n, tid);
 }
 
 static void set_head(uint8_t *map, uint64_t v)
 {
     atomic_store(&((struct lipc_ring_ctl *)map)->head, v);
+}
+
+/* Length in bytes of the pool block at off. */
+static size_t block_len(size_t off)
+{
+    return (size_t)lipc_g.pool.len[off / LIPC_POOL_UNIT] * LIPC_POOL_UNIT;
+}
+
+static void touch(const void *p, size_t n)
+{
+    volatile uint8_t sink = 0;
+    for (size_t i = 0; i < n; i++)
+        sink ^= ((const uint8_t *)p)[i];
+    (void)sink;
 }
 
 static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
@@ -107,6 +138,36 @@ static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
     if (off < 0)
         fz_fail("picked message is not a pool block");
     const IpcMsg *m = lipc_pool_rw(&lipc_g.pool, (size_t)off);
+    const struct lipc_rxinfo *rx = rx_at((size_t)off);
+    if (rx->kind != LIPC_RX_MSG || !rx->user)
+        fz_fail("handed-out block is not a message of the user's");
+    if (!rx->chan) {                /* broker path: everything inside its block */
+        const uint8_t *blk = lipc_pool_ro(&lipc_g.pool, (size_t)off);
+        size_t bl = block_len((size_t)off);
+        size_t need = sizeof(IpcMsg) + ALIGN8((size_t)m->dataSz) + (size_t)m->spObjNum * sizeof(size_t);
+        if (need > bl)
+            fz_fail("broker-path message larger than its block");
+        if ((m->dataSz && (const uint8_t *)m->data != blk + sizeof(IpcMsg)) || (!m->dataSz && m->data))
+            fz_fail("broker-path data pointer");
+        if (m->spObjNum && (const uint8_t *)m->offsets != blk + sizeof(IpcMsg) + ALIGN8((size_t)m->dataSz))
+            fz_fail("broker-path offsets pointer");
+        touch(m->data, m->dataSz);
+        const size_t *offs = m->offsets;
+        for (uint32_t i = 0; i < m->spObjNum; i++) {
+            if (m->dataSz < sizeof(SpecialObj) || offs[i] > m->dataSz - sizeof(SpecialObj))
+                fz_fail("object outside the data");
+            SpecialObj o;
+            memcpy(&o, (const char *)m->data + offs[i], sizeof(o));
+            if (o.type == OBJ_PTR) {
+                long po = lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
+                if (po < 0 || rx_at((size_t)po)->kind != LIPC_RX_PTR || !rx_at((size_t)po)->user ||
+                    o.content.ptr.buffSz > block_len((size_t)po))
+                    fz_fail("OBJ_PTR buffer is not a block of its own");
+                touch(o.content.ptr.buff, o.content.ptr.buffSz);
+            }
+        }
+        return;
+    }
     if (m->type != MT_REQUEST && m->type != MT_REPLY && m->type != MT_FAILED_REPLY)
         fz_fail("message type");
     if (m->processID != (uint32_t)c->src_pid || m->userID != c->src_uid || m->gid != c->src_gid)
@@ -121,11 +182,35 @@ static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
     } else if (m->data) {
         fz_fail("data pointer without data");
     }
-    /* touch every byte: ASan checks the bound above really holds */
-    volatile uint8_t sink = 0;
-    for (uint32_t i = 0; i < m->dataSz; i++)
-        sink ^= ((const uint8_t *)m->data)[i];
-    (void)sink;
+    touch(m->data, m->dataSz);     /* ASan checks the bound above really holds */
+}
+
+/* The user's BUFF_FREE of a message it holds, and of what came with it: its
+ * OBJ_PTR buffers (freed one by one, as on LiteOS-A) and its descriptors. */
+static void user_free(size_t off)
+{
+    IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
+    if (!rx_at(off)->user)
+        fz_fail("held message not marked as the user's");
+    size_t ptrs[IPC_MSG_OBJECT_NUM_MAX];
+    unsigned nptr = 0;
+    if (!rx_at(off)->chan) {
+        const size_t *offs = m->offsets;
+        for (uint32_t i = 0; i < m->spObjNum; i++) {
+            SpecialObj o;
+            memcpy(&o, (const char *)m->data + offs[i], sizeof(o));
+            if (o.type == OBJ_FD)
+                close((int)o.content.fd);
+            else if (o.type == OBJ_PTR)
+                ptrs[nptr++] = (size_t)lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
+        }
+    }
+    rx_at(off)->user = 0;
+    block_free_locked(off, false);
+    for (unsigned i = 0; i < nptr; i++) {
+        rx_at(ptrs[i])->user = 0;
+        block_free_locked(ptrs[i], false);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -144,13 +229,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     lipc_g.rx = calloc(lipc_g.pool.units, sizeof(*lipc_g.rx));
     lipc_g.mapped = true;
+    lipc_g.priv = calloc(1, LIPC_PRIV_PAGE_SIZE);
     uint8_t *map = calloc(1, LIPC_RING_HDR_SIZE + rsize);
     struct lipc_ring_ret *ret = aligned_alloc(4096, 4096);
     struct lipc_pub_page *peer = calloc(1, LIPC_PUB_PAGE_SIZE);
     struct lipc_chan_in *c = calloc(1, sizeof(*c));
     struct lipc_inbox *ib = calloc(1, sizeof(*ib));
     struct lipc_thr *t = calloc(1, sizeof(*t));
-    if (!lipc_g.rx || !map || !ret || !peer || !c || !ib || !t)
+    if (!lipc_g.rx || !lipc_g.priv || !map || !ret || !peer || !c || !ib || !t)
         abort();
     memset(ret, 0, 4096);
     uint8_t *ring = map + LIPC_RING_HDR_SIZE;
@@ -188,7 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned nops = 0;
     while (rd_bytes(&r, &op, 1) && nops++ < 4096) {
         pthread_mutex_lock(&lipc_g.lock);
-        switch (op % 9) {
+        switch (op % 10) {
         case 0: {
             uint16_t v;
             if (rd_bytes(&r, &v, 2))
@@ -224,15 +310,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fz_fail("receive-only pick returned an error");
             if (k == 1) {
                 check_msg(c, m);
-                if (m->type != MT_REQUEST)
+                if (m->type == MT_REPLY || m->type == MT_FAILED_REPLY)
                     fz_fail("receive-only pick handed out a reply");
                 long off = lipc_pool_lookup(&lipc_g.pool, m);
-                if (nheld < MAX_HELD) {
+                if (nheld < MAX_HELD)
                     held[nheld++] = (size_t)off;
-                } else {            /* the user frees it at once */
-                    rx_at((size_t)off)->user = 0;
-                    block_free_locked((size_t)off, false);
-                }
+                else                /* the user frees it at once */
+                    user_free((size_t)off);
             }
             break;
         }
@@ -243,10 +327,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             i %= nheld;
             size_t off = held[i];
             held[i] = held[--nheld];
-            if (!rx_at(off)->user)
-                fz_fail("held message not marked as the user's");
-            rx_at(off)->user = 0;
-            block_free_locked(off, false);
+            user_free(off);
             break;
         }
         case 6: {
@@ -258,12 +339,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int k = pick_locked(t, &w, &m);
             if (k == 1) {
                 check_msg(c, m);
-                if (m->type != MT_REPLY || m->timestamp != ts)
-                    fz_fail("sync pick handed out a non-matching message");
                 long off = lipc_pool_lookup(&lipc_g.pool, m);
-                rx_at((size_t)off)->user = 0;
-                block_free_locked((size_t)off, false);
-            } else if (k < 0 && k != -ENOENT) {
+                if (m->type != MT_REPLY || m->timestamp != ts ||
+                    (rx_at((size_t)off)->src_pid != (uint32_t)c->src_pid && rx_at((size_t)off)->src_pid != 0))
+                    fz_fail("sync pick handed out a non-matching message");
+                user_free((size_t)off);
+            } else if (k < 0 && k != -ENOENT && k != -EOWNERDEAD) {
                 fz_fail("sync pick: unexpected error");
             }
             break;
@@ -285,6 +366,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 set_head(map, c->cons - v);
             break;
         }
+        case 9: {
+            uint8_t nf;
+            uint16_t len;
+            if (!rd_bytes(&r, &nf, 1) || !rd_bytes(&r, &len, 2))
+                break;
+            if (len > r.n)
+                len = (uint16_t)r.n;
+            struct lipc_hdr h = { .op = LIPC_OP_EV_MSG, .len = len, .nfds = nf % 4u };
+            uint8_t *pkt = malloc(sizeof(h) + len);     /* exactly the packet */
+            if (!pkt)
+                abort();
+            memcpy(pkt, &h, sizeof(h));
+            memcpy(pkt + sizeof(h), r.p, len);
+            subst_magic(pkt, sizeof(h), sizeof(h) + len, tid);
+            r.p += len;
+            r.n -= len;
+            int fds[4];
+            for (unsigned i = 0; i < h.nfds; i++)
+                fds[i] = eventfd(0, EFD_CLOEXEC);
+            materialise_locked(t, pkt, fds, h.nfds);    /* -ENOMEM: the runtime keeps a backlog; we drop */
+            lipc_close_fds(fds, h.nfds);                /* those not taken by the message */
+            free(pkt);
+            break;
+        }
         }
         uint64_t tl = atomic_load(&ret->tail);
         if (tl < last_tail || tl > c->cons || tl != c->tail)
@@ -295,10 +400,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* teardown: the user frees what it holds, the thread goes away */
     pthread_mutex_lock(&lipc_g.lock);
-    for (unsigned i = 0; i < nheld; i++) {
-        rx_at(held[i])->user = 0;
-        block_free_locked(held[i], false);
-    }
+    for (unsigned i = 0; i < nheld; i++)
+        user_free(held[i]);
     lipc_msg_thread_gone(t);        /* frees the inbox's messages and the inbox */
     if (lipc_g.inboxes)
         fz_fail("an inbox other than the calling thread's was created");
@@ -318,6 +421,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(map);
     free(lipc_g.rx);
     lipc_g.rx = NULL;
+    free(lipc_g.priv);
+    lipc_g.priv = NULL;
     lipc_g.mapped = false;
     lipc_pool_deinit(&lipc_g.pool);
     return 0;

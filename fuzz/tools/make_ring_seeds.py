@@ -5,6 +5,8 @@ import struct
 import sys
 
 TID = 0xFFFFFFF1            # replaced by the harness with the calling thread's tid
+PID = 0xFFFFFFF2            # ... and with its pid (the channel's sender)
+OBJ_FD, OBJ_PTR, OBJ_SVC = 0, 1, 2
 MSG, PAD, TICKET = 1, 2, 3
 REQ, REPLY, FAILED, DEATH = 0, 1, 2, 3
 
@@ -34,6 +36,18 @@ def op_free(i=0): return b"\x05" + bytes([i])
 def op_sync(ts): return b"\x06" + struct.pack("<Q", ts)
 def op_push(h): return b"\x07" + h
 def op_back(v): return b"\x08" + struct.pack("<H", v)
+def op_brk(payload, nfds=0): return b"\x09" + struct.pack("<BH", nfds, len(payload)) + payload
+
+
+def wire(typ=REQ, code=1, flag=0, data=b"", offs=(), ptrs=b"", handle=0, ts=1, pid=PID, tid=TID, nfds=0,
+         pool_need=128, ticket=0):
+    wm = struct.pack("<IIIIIIIIQQQIIIIIIIIQ", typ, code, flag, len(data), len(offs), len(ptrs), handle, TID,
+                     0, 0, ts, pid, tid, 0, 0, nfds, pool_need, 0, 0, ticket)
+    return wm + data + b"".join(struct.pack("<Q", o) for o in offs) + ptrs
+
+
+def sobj(typ, a=0, b=0, c=0):
+    return struct.pack("<I4xI4xQQ", typ, a, b, c)
 
 
 seeds = {}
@@ -58,6 +72,18 @@ seeds["seed-pool-full"] = hdr(pool_sel=0, ring=b"".join(entry(MSG, ts=i) for i i
     op_head_rel(64 * 40) + op_consume() + op_pick() * 10 + op_free(3) + op_consume() + op_pick() * 40
 seeds["seed-scribble"] = hdr(ring=entry(MSG, b"ok")) + op_head_rel(64) + op_consume() + op_pick() + \
     op_write(0, b"\xff" * 64) + op_head_rel(64) + op_consume() + op_free()
+
+# broker-path messages: objects, a ticket resolved by the ring, a dead peer's failed reply
+objs = sobj(OBJ_FD) + sobj(OBJ_PTR, 5) + sobj(OBJ_SVC, 7, 1) + sobj(OBJ_PTR, 100)
+seeds["seed-broker-objects"] = hdr() + op_brk(wire(data=objs, offs=(0, 32, 64, 96), ptrs=b"a" * 105, nfds=1), 1) + \
+    op_pick() + op_brk(wire(data=b"plain")) + op_pick() + op_free(0) + op_free(0)
+seeds["seed-broker-ticket"] = hdr(ring=entry(MSG, b"before", ts=1) + entry(TICKET, ts=7) + entry(MSG, b"after", ts=3)) + \
+    op_brk(wire(data=b"objs", ticket=7)) + op_head_rel(64 * 5) + op_consume() + op_pick() + op_pick() + op_pick() + \
+    op_free(0) + op_free(0) + op_free(0)
+seeds["seed-broker-failed"] = hdr(ring=entry(MSG, typ=REPLY, ts=9)) + op_brk(wire(typ=FAILED, ts=9, pid=0)) + \
+    op_head_rel(64) + op_consume() + op_sync(9) + op_brk(wire(typ=FAILED, ts=10, pid=0)) + op_sync(10)
+seeds["seed-broker-bad"] = hdr() + op_brk(wire(data=sobj(OBJ_PTR, 50), offs=(0,), ptrs=b"x" * 10)) + \
+    op_brk(wire(data=sobj(OBJ_FD) + sobj(OBJ_FD), offs=(0, 32), nfds=1), 1) + op_brk(b"short") + op_pick()
 
 out = sys.argv[1]
 for name, data in seeds.items():
