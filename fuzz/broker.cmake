@@ -9,7 +9,7 @@ set(LIPC_BROKER_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 if(BUILD_TESTING AND TARGET liteipcd_core)
   add_executable(broker_fuzz_replay ${LIPC_BROKER_FUZZ_DIR}/replay_main.c ${LIPC_BROKER_FUZZ_DIR}/broker_fuzz.c)
-  target_link_libraries(broker_fuzz_replay PRIVATE liteipcd_core)
+  target_link_libraries(broker_fuzz_replay PRIVATE liteipcd_core Threads::Threads)
   add_test(NAME broker_fuzz_replay
            COMMAND broker_fuzz_replay ${LIPC_BROKER_FUZZ_DIR}/corpus/broker ${LIPC_BROKER_FUZZ_DIR}/crashes/broker)
   set_tests_properties(broker_fuzz_replay PROPERTIES LABELS "broker;fuzz" TIMEOUT 300)
@@ -43,7 +43,7 @@ if(LIPC_FUZZ_CLANG AND LIPC_FUZZ_CLANG_WORKS)
     COMMAND ${LIPC_FUZZ_CLANG} ${_brk_flags}
             -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
             -I${PROJECT_SOURCE_DIR}/broker
-            ${_brk_srcs} -o ${_brk_out}
+            ${_brk_srcs} -lpthread -o ${_brk_out}
     DEPENDS ${_brk_srcs} ${PROJECT_SOURCE_DIR}/broker/brk.h ${PROJECT_SOURCE_DIR}/core/src/lipc_proto.h
             ${PROJECT_SOURCE_DIR}/core/src/lipc_conn.h ${PROJECT_SOURCE_DIR}/core/include/lite_ipc.h
     COMMENT "Building libFuzzer target fuzz_broker with ${LIPC_FUZZ_CLANG}"

@@ -5,7 +5,7 @@
  *
  * A broker is created once with brk_new() on a socket in a temporary
  * directory (nothing connects to it: the harness makes its connections by
- * hand).  Per input, three connections are made, each a struct bconn on one
+ * hand).  Per input, four connections are made, each a struct bconn on one
  * end of a socketpair(AF_UNIX, SOCK_SEQPACKET) with the fuzzer's own
  * pid/uid/gid as credentials (what SO_PEERCRED would give); the input is
  * split into packets that are handed to brk_handle_packet() exactly as
@@ -21,17 +21,21 @@
  *                       a 64 KiB pool, HELLO_THREAD(own tid) on connection 1
  *                bit 1: then SET_CMS(4096) on connection 1
  *   packets until the input ends:
- *     u8 conn (mod 3), u8 op, u16 len, u8 nfds (mod 5), then len payload bytes
- *   op: the raw value for op < 0x40 (LIPC_OP_HELLO_PROC = 1 ...); otherwise
- *   an event or reply code (0x100 | (op & 3), or LIPC_OP_REPLY | (op & 15)).
+ *     u8 conn (mod 4), u8 op, u16 len, u8 nfds (mod 5), then len payload bytes
+ *   op: the raw value for op < 0x40 (LIPC_OP_HELLO_PROC = 1 ...), except 0x3f:
+ *   no packet, the connection hangs up (EOF, as brk.c's conn_gone()), so
+ *   thread and process deaths happen in the middle of an input; otherwise an
+ *   event or reply code (0x100 | (op & 3), or LIPC_OP_REPLY | (op & 15)).
  *   nfds eventfds travel with the packet.  In the payload, every 4-byte aligned
- *   word 0xfffffff1 is replaced by the fuzzer's tid and 0xfffffff2 by its
- *   pid, so that inputs can name live tasks reproducibly.
+ *   word 0xfffffff1 is replaced by the fuzzer's tid, 0xfffffff3 by the tid of
+ *   a second thread of the fuzzer (idle, so a second task can exist) and
+ *   0xfffffff2 by its pid, so that inputs can name live tasks reproducibly.
  */
 #include "brk.h"
 #include "lipc_conn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,9 +48,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NCONN 3
+#define NCONN 4
 
 static struct brk *g_b;
+static pid_t g_helper_tid;
+
+static void *helper_main(void *arg)
+{
+    __atomic_store_n(&g_helper_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    for (;;)
+        pause();
+    return arg;
+}
 static char g_dir[64];
 
 static void fz_fail(const char *what)
@@ -78,6 +91,11 @@ static struct brk *broker(void)
     snprintf(p, sizeof(p), "%s/liteipcd.sock", g_dir);
     if (brk_new(p, &g_b) != 0)
         fz_fail("brk_new");
+    pthread_t th;
+    if (pthread_create(&th, NULL, helper_main, NULL) != 0)
+        fz_fail("pthread_create");
+    while (!__atomic_load_n(&g_helper_tid, __ATOMIC_ACQUIRE))
+        usleep(100);
     atexit(cleanup_dir);
     return g_b;
 }
@@ -223,12 +241,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcpy(&w, pl + k, 4);
             if (w == 0xfffffff1u)
                 w = (uint32_t)tid;
+            else if (w == 0xfffffff3u)
+                w = (uint32_t)g_helper_tid;
             else if (w == 0xfffffff2u)
                 w = (uint32_t)pid;
             memcpy(pl + k, &w, 4);
         }
         struct fconn *f = &fc[sel % NCONN];
-        send_pkt(b, f, op, pl, len, nf);
+        if (opb == 0x3f) {
+            if (f->c && !conn_alive(b, f->c))
+                f->c = NULL;
+            conn_gone(b, f);
+        } else {
+            send_pkt(b, f, op, pl, len, nf);
+        }
         free(pl);
         for (int i = 0; i < NCONN; i++)
             drain(&fc[i]);

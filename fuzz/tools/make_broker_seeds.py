@@ -4,7 +4,8 @@ format at the top of fuzz/broker_fuzz.c).  Usage: make_broker_seeds.py DIR"""
 import struct
 import sys
 
-TID, PID = 0xFFFFFFF1, 0xFFFFFFF2
+TID, PID, HELPER = 0xFFFFFFF1, 0xFFFFFFF2, 0xFFFFFFF3
+HANGUP = 0x3F
 HELLO_PROC, HELLO_THREAD, MMAP, SET_CMS, CMS_CMD, SET_IPC_THREAD, SEND, ROUTE, CHECK_TID, THREAD_EXIT = range(1, 11)
 REQ, REPLY, FAILED = 0, 1, 2
 OBJ_FD, OBJ_PTR, OBJ_SVC = 0, 1, 2
@@ -63,6 +64,22 @@ seeds["seed-big-pool"] = b"\x00" + pkt(0, HELLO_PROC) + pkt(0, MMAP, struct.pack
     pkt(1, ROUTE, struct.pack("<IIII", TID, 0, 0, 0))
 seeds["seed-events"] = b"\x03" + pkt(1, 0x81) + pkt(1, 0x40) + pkt(1, CHECK_TID, struct.pack("<II", PID, TID)) + \
     pkt(1, THREAD_EXIT)
+
+seeds["seed-two-tasks"] = b"\x03" + pkt(2, HELLO_THREAD, struct.pack("<I", HELPER)) + \
+    pkt(1, SEND, wire(data=b"x", handle=HELPER)) + pkt(2, SEND, wire(typ=REPLY, handle=TID, pid=PID, ts=1)) + \
+    pkt(1, SEND, wire(data=b"y", handle=HELPER, ts=2)) + pkt(2, HANGUP)
+# a task without a connection (the CMS thread hung up; its thread is alive): events wait in its
+# pending queue until it connects again (flush) or its process dies (failed replies)
+seeds["seed-pending"] = b"\x01" + pkt(2, HELLO_THREAD, struct.pack("<I", HELPER)) + \
+    pkt(2, SET_CMS, struct.pack("<Q", 4096)) + pkt(2, HANGUP) + pkt(1, SEND, wire(data=b"p1")) + \
+    pkt(1, SEND, wire(data=b"p2", wflags=0)) + pkt(3, HELLO_THREAD, struct.pack("<I", HELPER)) + \
+    pkt(3, SET_IPC_THREAD) + pkt(3, SEND, wire(typ=REPLY, handle=TID, pid=PID, ts=1))
+seeds["seed-pending-death"] = b"\x01" + pkt(2, HELLO_THREAD, struct.pack("<I", HELPER)) + \
+    pkt(2, SET_CMS, struct.pack("<Q", 4096)) + pkt(2, HANGUP) + pkt(1, SEND, wire(data=b"p1")) + \
+    pkt(1, SEND, wire(data=b"p2", ts=2)) + pkt(0, HANGUP) + pkt(1, SEND, wire(data=b"p3"))
+seeds["seed-cms-grant"] = b"\x03" + pkt(1, CMS_CMD, cms(CMS_GEN_HANDLE, HELPER)) + \
+    pkt(1, CMS_CMD, cms(CMS_ADD_ACCESS, HELPER, HELPER)) + pkt(2, HELLO_THREAD, struct.pack("<I", HELPER)) + \
+    pkt(2, SEND, wire(data=sobj(OBJ_SVC, HELPER, 0), offs=(0,), handle=0))
 
 out = sys.argv[1]
 for name, d in seeds.items():
