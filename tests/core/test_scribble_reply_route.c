@@ -1,0 +1,217 @@
+/*
+ * Reproducer (fails until fixed in broker/ + core/): any process gets a
+ * direct channel to any task through a "reply" route, without access rights
+ * and without having received a request, and sends it requests through it.
+ *
+ * op_route() (broker/brk_ops.c) checks access only for a request route; for
+ * is_reply = 1 it only checks that the task exists in the named process, then
+ * creates the channel and hands the sender its ring read-write.  Nothing ties
+ * the route to a request the destination sent (LiteOS-A's IsValidReply is
+ * done by the replier's own runtime only), and consume_one() accepts
+ * MT_REQUEST entries on any channel.
+ *
+ * Processes: the broker; a server S: its main thread is the CMS, a second
+ * thread T2 a service nobody was granted access to; a malicious process M
+ * speaking the broker protocol itself (HELLO_PROC, MMAP, HELLO_THREAD, then
+ * ROUTE{handle = T2, is_reply = 1, dst_pid = S}); the coordinator.  M checks
+ * that a request route to T2 is refused (EACCES), takes the reply route,
+ * writes one one-way MT_REQUEST for T2 into the ring and writes T2's wake
+ * eventfd.  Expected: the reply route is refused, or T2 never receives a
+ * request from M.  Today: T2 receives it (the test fails).
+ */
+#include "lipc_dev_util.h"
+#include "lipc_proto.h"
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define POOL (64 * 1024)
+#define QUIT_CODE 99
+
+static struct lipc_test_broker g_brk;
+static pid_t g_coord;
+static struct tsync g_ready, g_report;
+static int g_fd;
+
+static void *t2_main(void *arg)
+{
+    (void)arg;
+    tdev_touch();
+    tsync_post(&g_ready, (uint32_t)lipc_gettid());
+    for (;;) {
+        IpcMsg *in = NULL;
+        CHECK_EQ(tdev_recv_t(-1, &in), 0);
+        tsync_post(&g_report, in->processID);
+        if (in->flag == LITEIPC_FLAG_ONEWAY)
+            CHECK_EQ(tdev_free(g_fd, in), 0);
+        else
+            tdev_reply(g_fd, in, MT_REPLY, NULL, 0);
+    }
+    return NULL;
+}
+
+static int server_main(void *arg)
+{
+    (void)arg;
+    g_fd = tdev_open_map(POOL);
+    CHECK(lipc_dev_ioctl(g_fd, IPC_SET_CMS, (void *)(uintptr_t)4096) == 0);
+    tdev_touch();
+    tthread(t2_main, NULL);
+    for (;;) {
+        IpcMsg *in = NULL;
+        CHECK_EQ(tdev_recv(g_fd, &in), 0);
+        bool quit = (pid_t)in->processID == g_coord && in->code == QUIT_CODE;
+        if (in->flag == LITEIPC_FLAG_ONEWAY)
+            CHECK_EQ(tdev_free(g_fd, in), 0);
+        else
+            tdev_reply(g_fd, in, MT_REPLY, NULL, 0);
+        if (quit)
+            return 0;
+    }
+}
+
+/* ---- the broker protocol, spoken by hand --------------------------------- */
+
+static int raw_connect(void)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    size_t n = strlen(g_brk.sock);
+    CHECK(n < sizeof(a.sun_path));
+    memcpy(a.sun_path, g_brk.sock, n + 1);
+    int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    CHECK(s >= 0);
+    CHECK(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0);
+    return s;
+}
+
+/* Sends a request, waits for its reply; returns the result, reply payload
+ * in out, descriptors in fds. */
+static int raw_rpc(int s, uint32_t op, const void *pl, uint32_t len, void *out, size_t outcap, int *fds,
+                   unsigned *nfds)
+{
+    static uint64_t seq;
+    struct lipc_hdr h = { .op = op, .seq = ++seq, .len = len };
+    struct iovec v[2] = { { &h, sizeof(h) }, { (void *)pl, len } };
+    struct msghdr m = { .msg_iov = v, .msg_iovlen = len ? 2 : 1 };
+    CHECK(sendmsg(s, &m, MSG_NOSIGNAL) == (ssize_t)(sizeof(h) + len));
+    for (;;) {
+        char buf[4096];
+        union {
+            char b[CMSG_SPACE(sizeof(int) * 8)];
+            struct cmsghdr align;
+        } u;
+        struct iovec rv = { buf, sizeof(buf) };
+        struct msghdr rm = { .msg_iov = &rv, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+        ssize_t n = recvmsg(s, &rm, MSG_CMSG_CLOEXEC);
+        CHECK(n >= (ssize_t)sizeof(struct lipc_hdr));
+        struct lipc_hdr rh;
+        memcpy(&rh, buf, sizeof(rh));
+        unsigned got = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&rm); c; c = CMSG_NXTHDR(&rm, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                continue;
+            unsigned cnt = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (unsigned i = 0; i < cnt; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                if (fds && nfds && got < *nfds)
+                    fds[got++] = fd;
+                else
+                    close(fd);
+            }
+        }
+        if (rh.op != (op | LIPC_OP_REPLY) || rh.seq != h.seq) {       /* an event: not ours */
+            for (unsigned i = 0; i < got; i++)
+                close(fds[i]);
+            continue;
+        }
+        if (nfds)
+            *nfds = got;
+        if (out)
+            memcpy(out, buf + sizeof(rh), rh.len < outcap ? rh.len : outcap);
+        return rh.result;
+    }
+}
+
+struct mal_args {
+    pid_t t2, srv;
+};
+
+static int mal_main(void *arg)
+{
+    const struct mal_args *a = arg;
+    int pc = raw_connect();
+    int fds[8];
+    unsigned nfds = 8;
+    CHECK_EQ(raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+    uint64_t pool = POOL;
+    CHECK_EQ(raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
+    int tc = raw_connect();
+    uint32_t tid = (uint32_t)lipc_gettid();
+    nfds = 8;
+    CHECK_EQ(raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+
+    /* a request route to T2: refused, nobody gave us access */
+    struct lipc_route_req rq = { .handle = a->t2 };
+    struct lipc_route_ack ack;
+    nfds = 8;
+    CHECK_EQ(raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds), -EACCES);
+    /* a "reply" route to T2, though T2 never sent us a request */
+    rq = (struct lipc_route_req){ .handle = a->t2, .is_reply = 1, .dst_pid = (uint32_t)a->srv };
+    nfds = 8;
+    int r = raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds);
+    if (r < 0) {
+        printf("reply route without a request refused: %s\n", strerror(-r));
+        return 0;                           /* fixed */
+    }
+    CHECK_EQ(nfds, 4u);                     /* efd, ring (rw), ret (ro), dst page (ro) */
+    size_t len = LIPC_RING_HDR_SIZE + ack.ring_size;
+    uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+    CHECK(map != MAP_FAILED);
+    struct lipc_ring_ctl *ctl = (struct lipc_ring_ctl *)map;
+    uint64_t head = atomic_load(&ctl->head);
+    CHECK_EQ(head, 0);
+    struct lipc_rent e = { .len = 64, .kind = LIPC_RENT_MSG, .type = MT_REQUEST, .code = 42,
+                           .flag = LITEIPC_FLAG_ONEWAY, .target_handle = a->t2, .target_tid = (uint32_t)a->t2,
+                           .timestamp = 1, .src_tid = tid };
+    memcpy(map + LIPC_RING_HDR_SIZE, &e, sizeof(e));
+    atomic_store(&ctl->head, 64);
+    uint64_t one = 1;
+    CHECK(write(fds[0], &one, sizeof(one)) == sizeof(one));    /* wake T2 */
+    usleep(300000);                         /* stay connected while T2 takes it */
+    return 0;
+}
+
+int main(void)
+{
+    tfailfast_init();
+    g_coord = getpid();
+    tbroker_start(&g_brk);
+    tsync_init(&g_ready);
+    tsync_init(&g_report);
+    pid_t srv = tfork(server_main, NULL);
+    struct mal_args a = { .t2 = (pid_t)tsync_wait_t(&g_ready, 10000), .srv = srv };
+
+    pid_t mal = tfork(mal_main, &a);
+    struct pollfd p = { .fd = g_report.p[0], .events = POLLIN };
+    int got = poll(&p, 1, 2000);
+    CHECK_EQ(lipc_test_wait_t(mal, 10000), 0);
+    if (got == 1) {
+        uint32_t from = tsync_wait(&g_report);
+        fprintf(stderr, "service thread %d (no access granted) received a request from pid %u%s\n", (int)a.t2,
+                from, from == (uint32_t)mal ? " (through a reply route it took without a request)" : "");
+        CHECK(from != (uint32_t)mal);
+    }
+    tdev_open_map(POOL);
+    IpcMsg *in = NULL;
+    CHECK_EQ(tdev_call_t(0, QUIT_CODE, NULL, 0, 5000, &in), 0);
+    CHECK_EQ(lipc_test_wait_t(srv, 10000), 0);
+    CHECK_EQ(lipc_test_broker_stop(&g_brk), 0);
+    printf("test_scribble_reply_route: ok\n");
+    return 0;
+}
