@@ -454,6 +454,11 @@ static void chan_free(struct brk *b, struct bchan *c, struct bproc *gone)
         struct iovec v = { &c->id, sizeof(c->id) };
         brk_conn_send(b, other->pconn, brk_pkt_new(LIPC_OP_EV_CHANNEL_GONE, 0, 0, &v, 1, NULL, 0));
         atomic_fetch_add(&other->priv->chan_gen, 1);
+        /* wake its threads so that an idle survivor lets go of the memory now */
+        for (struct btask *t = other->tasks; t; t = t->pnext) {
+            uint64_t one = 1;
+            if (write(t->efd, &one, sizeof(one)) < 0) { /* saturated: already pending */ }
+        }
     }
     for (struct bchan **pp = &c->src->chan_out; *pp; pp = &(*pp)->next_src)
         if (*pp == c) {

@@ -24,6 +24,8 @@
 #define RENT_DATA_MAX(e) ((e)->len - (uint32_t)sizeof(struct lipc_rent))
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
 
+static void maybe_reap_locked(void);
+
 static const struct lipc_ring_ctl *ring_ctl(const uint8_t *map) { return (const struct lipc_ring_ctl *)map; }
 
 static bool tid_in_proc(pid_t pid, pid_t tid)
@@ -163,8 +165,6 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
     lipc_close_fds(fds, nfds);
 }
 
-static void maybe_reap_locked(void);
-
 void lipc_chan_check_events(void)
 {
     if (!lipc_g.priv || lipc_g.pconn < 0)
@@ -204,7 +204,7 @@ bool lipc_route_alive(const struct lipc_route *r)
            atomic_load(&s->gen) == r->gen && !atomic_load(&s->dead);
 }
 
-void lipc_route_drop(struct lipc_route *r)
+static void route_free(struct lipc_route *r)
 {
     if (r->efd >= 0)
         close(r->efd);
@@ -212,15 +212,37 @@ void lipc_route_drop(struct lipc_route *r)
     free(r);
 }
 
+/* Takes a route out of the cache; it is freed now or by its last user. Lock held. */
+static void route_unlink_locked(struct lipc_route **pp)
+{
+    struct lipc_route *r = *pp;
+    *pp = r->next;
+    if (r->users)
+        r->unlinked = true;
+    else
+        route_free(r);
+}
+
+void lipc_route_put(struct lipc_route *r)
+{
+    pthread_mutex_lock(&lipc_g.lock);
+    if (--r->users == 0 && r->unlinked) {
+        route_free(r);
+        maybe_reap_locked();        /* it may have been the channel's last user */
+    }
+    pthread_mutex_unlock(&lipc_g.lock);
+}
+
 static struct lipc_route *route_find_locked(int32_t handle, bool is_reply, pid_t dst_pid)
 {
     for (struct lipc_route **pp = &lipc_g.routes; *pp;) {
         struct lipc_route *r = *pp;
         if (r->handle == handle && r->is_reply == is_reply && (!is_reply || r->dst_pid == dst_pid)) {
-            if (lipc_route_alive(r))
+            if (lipc_route_alive(r)) {
+                r->users++;
                 return r;
-            *pp = r->next;          /* stale: the task or its process is gone */
-            lipc_route_drop(r);
+            }
+            route_unlink_locked(pp);    /* stale: the task or its process is gone */
             continue;
         }
         pp = &r->next;
@@ -321,6 +343,7 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
     r->efd = fds[0];
     r->cms_max = ack.cms_max;
     r->chan = c;
+    r->users = 1;
     c->refs++;
     r->next = lipc_g.routes;
     lipc_g.routes = r;
@@ -436,6 +459,8 @@ void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos)
         }
     }
     spans_advance(c);
+    if (c->sp_n == 0 && (c->gone || atomic_load(&c->peer->dead)))
+        maybe_reap_locked();        /* the last message of a gone sender */
 }
 
 static bool src_tid_ok(struct lipc_chan_in *c, pid_t tid)
@@ -556,8 +581,7 @@ static void maybe_reap_locked(void)
     for (struct lipc_route **pp = &lipc_g.routes; *pp;) {
         struct lipc_route *r = *pp;
         if (r->chan->gone || atomic_load(&r->chan->peer->dead)) {
-            *pp = r->next;
-            lipc_route_drop(r);
+            route_unlink_locked(pp);
             continue;
         }
         pp = &r->next;

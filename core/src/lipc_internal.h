@@ -92,6 +92,8 @@ struct lipc_route {
     uint64_t cms_max;           /* handle 0: the CMS's maxMsgSize */
     uint32_t woke_seq;          /* the destination's sleep we already woke */
     struct lipc_chan_out *chan;
+    unsigned users;             /* threads using it now (lipc_route_get/put) */
+    bool unlinked;              /* stale, out of the cache: freed by the last put */
     struct lipc_route *next;
 };
 
@@ -175,10 +177,12 @@ LIPC_HIDDEN int lipc_thr_pump(struct lipc_thr *t, int timeout_ms);
 
 /* Channels (lipc_chan.c). */
 LIPC_HIDDEN void lipc_chan_check_events(void);
-/* Route to a request handle or a reply tid; NULL and *err if none. Lock not held. */
+/* Route to a request handle or a reply tid; NULL and *err if none. Lock not
+ * held.  The route stays valid until lipc_route_put(), even if its peer dies
+ * and another thread drops it from the cache meanwhile. */
 LIPC_HIDDEN struct lipc_route *lipc_route_get(struct lipc_thr *t, int32_t handle, bool is_reply,
                                               pid_t dst_pid, int *err);
-LIPC_HIDDEN void lipc_route_drop(struct lipc_route *r);
+LIPC_HIDDEN void lipc_route_put(struct lipc_route *r);
 LIPC_HIDDEN bool lipc_route_alive(const struct lipc_route *r);
 /* Writes a plain message (no special objects) to the route's channel and
  * wakes the destination.  Returns 0 or -errno. */

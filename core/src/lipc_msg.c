@@ -671,6 +671,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
 
     bool sync = (flag & SEND) && (flag & RECV);
     struct wait_ctx w = { .sync = sync };
+    struct lipc_route *held = NULL;
     lipc_chan_check_events();
     if (flag & SEND) {
         IpcMsg m;
@@ -715,6 +716,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
         struct lipc_route *route = lipc_route_get(t, key, is_reply, (pid_t)reply_pid, &ret);
         if (!route)
             goto free_buf;
+        held = route;
         w.ts = ts;
         w.dst_pid = (uint32_t)route->dst_pid;
         struct lipc_priv_slot *ws = &lipc_g.priv->slot[t->slot];
@@ -766,6 +768,8 @@ free_buf:
     }
     if (sync)
         atomic_store(&lipc_g.priv->slot[t->slot].wait_tid, 0);
+    if (held)
+        lipc_route_put(held);
     return ret;
 }
 
