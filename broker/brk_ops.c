@@ -489,6 +489,18 @@ void brk_handle_packet(struct brk *b, struct bconn *c, void *pkt, int *fds, unsi
         lipc_close_fds(fds, nfds);
         op_route(b, c, h, pl);
         return;
+    case LIPC_OP_TASK_ALIVE: {
+        int32_t hd;
+        if (h->len != sizeof(hd)) {
+            r = -EINVAL;
+            break;
+        }
+        memcpy(&hd, pl, sizeof(hd));
+        pid_t tid = hd == 0 ? b->cms.tid : hd;
+        struct btask *t = tid > 0 && tid < BRK_MAX_HANDLE ? brk_task_find(b, tid) : NULL;
+        r = t && !atomic_load(&t->proc->pub->slot[t->slot].dead) ? 1 : 0;
+        break;
+    }
     default:
         r = -EINVAL;
     }

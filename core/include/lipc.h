@@ -83,6 +83,12 @@ LIPC_EXPORT int lipc_dev_munmap(void *addr, size_t len);
  * open and mapped. */
 LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms);
 
+/* Whether the task behind a handle (0 = the CMS) is alive, as the broker
+ * sees it: 1 alive, 0 gone (or never a task), -errno on failure.  A process
+ * that sets its IPC thread first and then finds the handle alive will get
+ * that task's death notice, if it has access: no death is missed. */
+LIPC_EXPORT int lipc_handle_alive(int32_t handle);
+
 /* The calling thread's kernel thread id (its LiteIPC task id / handle). */
 LIPC_EXPORT pid_t lipc_gettid(void);
 

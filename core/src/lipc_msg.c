@@ -773,6 +773,16 @@ free_buf:
     return ret;
 }
 
+LIPC_EXPORT int lipc_handle_alive(int32_t handle)
+{
+    int r = 0;
+    struct lipc_thr *t = lipc_thr_get(&r);
+    if (!t)
+        return r;
+    struct iovec v = { &handle, sizeof(handle) };
+    return lipc_rpc(t, LIPC_OP_TASK_ALIVE, &v, 1, NULL, 0, NULL, 0, NULL, NULL);
+}
+
 LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
 {
     if (!content)

@@ -33,7 +33,7 @@ enum lipc_op {
     LIPC_OP_SET_IPC_THREAD,   /* {} -> result = tid                          */
     LIPC_OP_SEND,             /* lipc_wire_msg + payload, fds -> lipc_send_ack */
     LIPC_OP_ROUTE,            /* lipc_route_req -> lipc_route_ack, fds       */
-    LIPC_OP_CHECK_TID,        /* {pid, tid} -> 0 / -ESRCH                    */
+    LIPC_OP_TASK_ALIVE,       /* {int32 handle} -> 1 alive, 0 gone           */
     LIPC_OP_THREAD_EXIT,      /* {} (thread connection about to close)       */
 
     LIPC_OP_EV_MSG = 0x100,   /* event: lipc_wire_msg + payload, fds         */

@@ -77,7 +77,15 @@ int main(void)
     CHECK_EQ(tdev_call(fd, 0, 99, NULL, 0, &in), 0);
     CHECK_EQ(*(uint32_t *)in->data, 100);
     CHECK_EQ(tdev_free(fd, in), 0);
+    CHECK_EQ(lipc_handle_alive(0), 1);
+    CHECK_EQ(lipc_handle_alive(lipc_gettid()), 1);
+    CHECK_EQ(lipc_handle_alive(1), 0);          /* init: not a task of ours */
     CHECK_EQ(lipc_test_wait(srv), 0);
+    /* the CMS exited; the broker learns it asynchronously (pidfd) */
+    for (int i = 0; i < 500 && lipc_handle_alive(0) != 0; i++)
+        usleep(2000);
+    CHECK_EQ(lipc_handle_alive(0), 0);
+    CHECK_EQ(lipc_handle_alive(srv), 0);
     CHECK_EQ(lipc_test_broker_stop(&g_brk), 0);
     printf("test_call: ok\n");
     return 0;
