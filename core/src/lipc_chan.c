@@ -53,7 +53,7 @@ int lipc_q_push(struct lipc_q *q, struct lipc_qent e)
         q->head = 0;
     }
     q->v[(q->head + q->n) % q->cap] = e;
-    q->n++;
+    __atomic_store_n(&q->n, q->n + 1, __ATOMIC_RELAXED);   /* peeked by spinners */
     return 0;
 }
 
@@ -141,7 +141,7 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
             pthread_mutex_init(&c->lock, NULL);
             if (c->map && c->ret && c->peer) {
                 c->next = lipc_g.chin;
-                lipc_g.chin = c;
+                __atomic_store_n(&lipc_g.chin, c, __ATOMIC_RELEASE);   /* peeked by spinners */
             } else {
                 if (c->map)
                     munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
@@ -541,7 +541,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
                 else
                     lipc_wake_thread(ib);
             }
-            c->cons += e.len;
+            __atomic_store_n(&c->cons, c->cons + e.len, __ATOMIC_RELAXED);
             continue;
         }
         long off = lipc_pool_alloc(&lipc_g.pool, sizeof(IpcMsg));
@@ -565,7 +565,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
         struct lipc_rxinfo *rx = &lipc_g.rx[off / LIPC_POOL_UNIT];
         *rx = (struct lipc_rxinfo){ .kind = LIPC_RX_MSG, .src_pid = (uint32_t)c->src_pid, .chan = c,
                                     .span_pos = c->cons, .src_slot = e.src_slot };
-        c->cons += e.len;
+        __atomic_store_n(&c->cons, c->cons + e.len, __ATOMIC_RELAXED);
         if (ib->thr == t)
             mine++;
         else
@@ -590,14 +590,23 @@ static void maybe_reap_locked(void)
         struct lipc_chan_in *c = *pp;
         bool drained = c->broken || c->cons == atomic_load(&ring_ctl(c->map)->head);
         if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0) {
-            *pp = c->next;
+            __atomic_store_n(pp, c->next, __ATOMIC_SEQ_CST);       /* unlink first */
             for (struct lipc_thr *t = lipc_g.threads; t; t = t->next)
                 if (t->last_chan == c)
                     t->last_chan = NULL;
-            chan_in_free(c);
+            c->next = lipc_g.retired;
+            lipc_g.retired = c;
             continue;
         }
         pp = &c->next;
+    }
+    /* a spinning thread may still be looking at a retired channel */
+    if (__atomic_load_n(&lipc_g.spinners, __ATOMIC_SEQ_CST) == 0) {
+        while (lipc_g.retired) {
+            struct lipc_chan_in *c = lipc_g.retired;
+            lipc_g.retired = c->next;
+            chan_in_free(c);
+        }
     }
     for (struct lipc_chan_out **pp = &lipc_g.chout; *pp;) {
         struct lipc_chan_out *c = *pp;
@@ -608,6 +617,36 @@ static void maybe_reap_locked(void)
         }
         pp = &c->next;
     }
+}
+
+void lipc_chan_spin_begin(void)
+{
+    __atomic_add_fetch(&lipc_g.spinners, 1, __ATOMIC_SEQ_CST);
+}
+
+void lipc_chan_spin_end(void)
+{
+    if (__atomic_sub_fetch(&lipc_g.spinners, 1, __ATOMIC_SEQ_CST) == 0 &&
+        __atomic_load_n(&lipc_g.retired, __ATOMIC_RELAXED)) {
+        pthread_mutex_lock(&lipc_g.lock);
+        maybe_reap_locked();
+        pthread_mutex_unlock(&lipc_g.lock);
+    }
+}
+
+bool lipc_chan_hint(const struct lipc_thr *t)
+{
+    /* Racy reads on purpose: a stale value only costs a locked look. */
+    if (t->inbox && __atomic_load_n(&t->inbox->q.n, __ATOMIC_RELAXED) != t->seen_n)
+        return true;
+    if (lipc_g.priv && atomic_load_explicit(&lipc_g.priv->chan_gen, memory_order_relaxed) !=
+                           __atomic_load_n(&lipc_g.chan_gen_seen, __ATOMIC_RELAXED))
+        return true;
+    for (const struct lipc_chan_in *c = __atomic_load_n(&lipc_g.chin, __ATOMIC_ACQUIRE); c; c = c->next)
+        if (!c->broken && atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_relaxed) !=
+                              __atomic_load_n(&c->cons, __ATOMIC_RELAXED))
+            return true;
+    return false;
 }
 
 int lipc_chan_consume(struct lipc_thr *t)

@@ -159,9 +159,14 @@ static void drop_channels_child(void)
         munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
         free(c);
     }
-    while (lipc_g.chin) {
-        struct lipc_chan_in *c = lipc_g.chin;
-        lipc_g.chin = c->next;
+    lipc_g.spinners = 0;
+    for (int k = 0; k < 2; k++)
+    while (k ? lipc_g.retired : lipc_g.chin) {
+        struct lipc_chan_in *c = k ? lipc_g.retired : lipc_g.chin;
+        if (k)
+            lipc_g.retired = c->next;
+        else
+            lipc_g.chin = c->next;
         munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
         munmap(c->ret, 4096);
         munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);

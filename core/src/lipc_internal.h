@@ -113,6 +113,7 @@ struct lipc_thr {
     uint32_t slot;
     uint64_t last_ts;
     struct lipc_inbox *inbox;
+    uint32_t seen_n;            /* inbox length at the last look (spin hint) */
     struct lipc_chan_in *last_chan;     /* where the last request came from */
     uint32_t last_slot;
     struct lipc_backlog *backlog, **backlog_tail;
@@ -148,6 +149,8 @@ struct lipc_dev {
     struct lipc_thr *threads;
     struct lipc_inbox *inboxes;
     struct lipc_chan_in *chin;
+    struct lipc_chan_in *retired;   /* unlinked, freed once no thread spins */
+    int spinners;                   /* threads peeking at channels without the lock */
     struct lipc_chan_out *chout;
     struct lipc_route *routes;
     uint32_t chan_gen_seen;
@@ -191,6 +194,11 @@ LIPC_HIDDEN int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const I
 /* Takes in whatever the inbound channels hold. Returns >0 if anything new
  * reached the calling thread's inbox. */
 LIPC_HIDDEN int lipc_chan_consume(struct lipc_thr *t);
+/* Lock-free peek for a spinning thread: might there be something new? */
+LIPC_HIDDEN bool lipc_chan_hint(const struct lipc_thr *t);
+/* Bracket a spin that calls lipc_chan_hint(). */
+LIPC_HIDDEN void lipc_chan_spin_begin(void);
+LIPC_HIDDEN void lipc_chan_spin_end(void);
 /* Releases the ring span of a direct-path message. Lock held. */
 LIPC_HIDDEN void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos);
 LIPC_HIDDEN void lipc_wake_thread(struct lipc_inbox *ib);

@@ -90,12 +90,12 @@ static void q_remove(struct lipc_q *q, uint32_t i)
 {
     if (i == 0) {                       /* the common case: pop the head */
         q->head = (q->head + 1) % q->cap;
-        q->n--;
+        __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);
         return;
     }
     for (uint32_t j = i; j + 1 < q->n; j++)
         q->v[(q->head + j) % q->cap] = q->v[(q->head + j + 1) % q->cap];
-    q->n--;
+    __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -500,6 +500,7 @@ static int try_pick(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
 {
     pthread_mutex_lock(&lipc_g.lock);
     int r = pick_locked(t, w, out);
+    t->seen_n = t->inbox->q.n;
     pthread_mutex_unlock(&lipc_g.lock);
     return r;
 }
@@ -570,18 +571,25 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
             /* hot path: no syscall while the peer answers within the budget */
             spun = true;
             atomic_store(&me->spinning, 1);
+            lipc_chan_spin_begin();
             uint64_t until = lipc_now_ns() + g_spin_ns;
             unsigned n = 0;
-            do {
-                if (lipc_chan_consume(t) > 0 && (r = try_pick(t, w, out)) != 0)
-                    break;
-                if ((++n & 63) == 0) {
+            for (;;) {
+                if (lipc_chan_hint(t)) {
+                    lipc_chan_consume(t);
+                    if ((r = try_pick(t, w, out)) != 0)
+                        break;
+                }
+                if ((++n & 15) == 0) {
+                    if (lipc_now_ns() >= until)
+                        break;
                     const struct lipc_pub_slot *ps = wait_peer(t, w);
                     if (ps && atomic_load(&ps->cpu) == (uint32_t)sched_getcpu())
                         break;          /* the peer moved to our CPU: stop */
                 }
                 __builtin_ia32_pause();
-            } while (lipc_now_ns() < until);
+            }
+            lipc_chan_spin_end();
             atomic_store(&me->spinning, 0);
             if (r != 0)
                 return r < 0 ? r : 0;
