@@ -1,0 +1,204 @@
+/*
+ * Reproducer (fails until fixed in core/): broker-path messages that carry a
+ * ticket nobody redeems stay in the receiver's pool forever; once it is
+ * full, the receiver's calls fail.
+ *
+ * materialise_locked() puts a broker-path message with wm.ticket != 0 on the
+ * thread's "held" list, to be taken when the TICKET entry with that number
+ * reaches it through the sender's ring (ordering with the direct path).  The
+ * ticket number is the sender's (the broker passes it through), and nothing
+ * ever drops a held message whose ticket never comes: it stays in the pool,
+ * and it counts in pool_used, so the broker refuses every later broker-path
+ * message to that process (ENOMEM) and direct-path messages stay in their
+ * rings.  Sending one needs no access right: an MT_REPLY goes to any task
+ * whose process the sender names (op_send checks only that).
+ *
+ * Processes: the broker; a CMS server S (echo); a malicious process M
+ * speaking the broker protocol itself: it sends empty MT_REPLY messages with
+ * ticket 0x7777 to the coordinator's thread until the broker says ENOMEM
+ * (512 of them for a 64 KiB pool); the coordinator, a plain client of S.  Expected: its calls to
+ * S keep working.  Today: they fail with ETIME.  LIPC_HELD_DOS_CONTROL=1
+ * sends the same messages with ticket 0 (control: the runtime drops replies
+ * nobody waits for; passes).
+ */
+#include "lipc_dev_util.h"
+#include "lipc_proto.h"
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define POOL (64 * 1024)
+#define QUIT_CODE 99
+
+static struct lipc_test_broker g_brk;
+static pid_t g_coord;
+
+static int server_main(void *arg)
+{
+    struct tsync *ready = arg;
+    int fd = tdev_open_map(POOL);
+    CHECK(lipc_dev_ioctl(fd, IPC_SET_CMS, (void *)(uintptr_t)4096) == 0);
+    tsync_post(ready, (uint32_t)lipc_gettid());
+    for (;;) {
+        IpcMsg *in = NULL;
+        CHECK_EQ(tdev_recv(fd, &in), 0);
+        bool quit = (pid_t)in->processID == g_coord && in->code == QUIT_CODE;
+        if (in->flag == LITEIPC_FLAG_ONEWAY)
+            CHECK_EQ(tdev_free(fd, in), 0);
+        else
+            tdev_reply(fd, in, MT_REPLY, in->data, in->dataSz);
+        if (quit)
+            return 0;
+    }
+}
+
+/* ---- the broker protocol, spoken by hand --------------------------------- */
+
+static int raw_connect(void)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    size_t n = strlen(g_brk.sock);
+    CHECK(n < sizeof(a.sun_path));
+    memcpy(a.sun_path, g_brk.sock, n + 1);
+    int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    CHECK(s >= 0);
+    CHECK(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0);
+    return s;
+}
+
+/* Sends a request, waits for its reply; returns the result, reply payload
+ * in out, descriptors in fds. */
+static int raw_rpc(int s, uint32_t op, const void *pl, uint32_t len, void *out, size_t outcap, int *fds,
+                   unsigned *nfds)
+{
+    static uint64_t seq;
+    struct lipc_hdr h = { .op = op, .seq = ++seq, .len = len };
+    struct iovec v[2] = { { &h, sizeof(h) }, { (void *)pl, len } };
+    struct msghdr m = { .msg_iov = v, .msg_iovlen = len ? 2 : 1 };
+    CHECK(sendmsg(s, &m, MSG_NOSIGNAL) == (ssize_t)(sizeof(h) + len));
+    for (;;) {
+        char buf[4096];
+        union {
+            char b[CMSG_SPACE(sizeof(int) * 8)];
+            struct cmsghdr align;
+        } u;
+        struct iovec rv = { buf, sizeof(buf) };
+        struct msghdr rm = { .msg_iov = &rv, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+        ssize_t n = recvmsg(s, &rm, MSG_CMSG_CLOEXEC);
+        CHECK(n >= (ssize_t)sizeof(struct lipc_hdr));
+        struct lipc_hdr rh;
+        memcpy(&rh, buf, sizeof(rh));
+        unsigned got = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&rm); c; c = CMSG_NXTHDR(&rm, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                continue;
+            unsigned cnt = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (unsigned i = 0; i < cnt; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                if (fds && nfds && got < *nfds)
+                    fds[got++] = fd;
+                else
+                    close(fd);
+            }
+        }
+        if (rh.op != (op | LIPC_OP_REPLY) || rh.seq != h.seq) {       /* an event: not ours */
+            for (unsigned i = 0; i < got; i++)
+                close(fds[i]);
+            continue;
+        }
+        if (nfds)
+            *nfds = got;
+        if (out)
+            memcpy(out, buf + sizeof(rh), rh.len < outcap ? rh.len : outcap);
+        return rh.result;
+    }
+}
+
+struct mal_args {
+    pid_t victim;
+    struct tsync done, go;
+};
+
+static int mal_main(void *arg)
+{
+    struct mal_args *a = arg;
+    int pc = raw_connect();
+    int fds[8];
+    unsigned nfds = 8;
+    CHECK_EQ(raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+    uint64_t pool = POOL;
+    CHECK_EQ(raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
+    int tc = raw_connect();
+    uint32_t tid = (uint32_t)lipc_gettid();
+    nfds = 8;
+    CHECK_EQ(raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+    static struct {
+        struct lipc_wire_msg wm;
+    } m;
+    m.wm = (struct lipc_wire_msg){ .type = MT_REPLY, .target_handle = a->victim,
+                                   .timestamp = 1, .pid = (uint32_t)a->victim,
+                                   .ticket = getenv("LIPC_HELD_DOS_CONTROL") ? 0 : 0x7777 };
+    /* empty ones: one pool block of the smallest size each, so that they
+     * fill every hole of the victim's pool */
+    uint32_t sent = 0;
+    for (int i = 0; i < 4096; i++) {
+        struct lipc_send_ack ack;
+        int r = raw_rpc(tc, LIPC_OP_SEND, &m, sizeof(m), &ack, sizeof(ack), NULL, NULL);
+        if (r == -ENOMEM)
+            break;                          /* the victim's pool is full */
+        CHECK_EQ(r, 0);
+        sent++;
+    }
+    tsync_post(&a->done, sent);
+    tsync_wait_t(&a->go, 30000);
+    return 0;
+}
+
+int main(void)
+{
+    tfailfast_init();
+    g_coord = getpid();
+    tbroker_start(&g_brk);
+    struct tsync ready;
+    tsync_init(&ready);
+    pid_t srv = tfork(server_main, &ready);
+    CHECK_EQ(tsync_wait_t(&ready, 10000), (uint32_t)srv);
+
+    tdev_open_map(POOL);
+    IpcMsg *in = NULL;
+    CHECK_EQ(tdev_call_t(0, 1, "before", 7, 3000, &in), 0);    /* our thread is a task now */
+    IpcContent c = { .flag = BUFF_FREE, .buffToFree = in };
+    CHECK_EQ(lipc_send_recv(&c, 0), 0);
+
+    struct mal_args a = { .victim = lipc_gettid() };
+    tsync_init(&a.done);
+    tsync_init(&a.go);
+    pid_t mal = tfork(mal_main, &a);
+    uint32_t n = tsync_wait_t(&a.done, 10000);
+    printf("malicious process %d sent %u ticketed replies to thread %d\n", (int)mal, n, (int)a.victim);
+    /* a wait takes the broker's events in (as any wait that sleeps does);
+     * replies nobody waits for are dropped by a receive */
+    CHECK_EQ(tdev_recv_t(100, &in), -ETIME);
+    for (int i = 0; i < 3; i++) {
+        int r = tdev_call_t(0, 1, "after", 6, 2000, &in);
+        if (r != 0)
+            fprintf(stderr, "call %d: %s (the pool is full of held messages whose ticket never comes)\n", i,
+                    strerror(-r));
+        CHECK_EQ(r, 0);
+        c = (IpcContent){ .flag = BUFF_FREE, .buffToFree = in };
+        CHECK_EQ(lipc_send_recv(&c, 0), 0);
+    }
+    tsync_post(&a.go, 1);
+    CHECK_EQ(lipc_test_wait_t(mal, 10000), 0);
+    CHECK_EQ(tdev_call_t(0, QUIT_CODE, NULL, 0, 5000, &in), 0);
+    CHECK_EQ(lipc_test_wait_t(srv, 10000), 0);
+    CHECK_EQ(lipc_test_broker_stop(&g_brk), 0);
+    printf("test_scribble_held_dos: ok\n");
+    return 0;
+}
