@@ -11,10 +11,11 @@
  * lipc_chan.c and lipc_msg.c; the rest of the runtime (lipc_dev.c,
  * lipc_pool.c, lipc_conn.c) is linked normally.  No broker, no sockets: the
  * runtime state a receiver has is built by hand (a real pool from
- * lipc_pool_init, lipc_g.rx, one inbound channel whose ring is a heap buffer
- * of exactly LIPC_RING_HDR_SIZE + ring size bytes, so ASan flags any read
- * past the ring, a zeroed return page and peer page, and the inbox of the
- * calling thread).
+ * lipc_pool_init, lipc_g.rx, one inbound channel whose ring is an anonymous
+ * mapping of LIPC_RING_HDR_SIZE + ring size bytes followed by a PROT_NONE
+ * page, so any read past the ring faults, a zeroed return page and peer page,
+ * and the inbox of the calling thread; chan_in_free() tears the channel down
+ * as the runtime does).
  *
  * Input (all little endian):
  *   u8  ring size selector     ring = ((b & 3) + 1) * 4 KiB
@@ -23,7 +24,7 @@
  *                              begin at offset 0 of the ring)
  *   u16 n, then n bytes        initial ring contents, written at the start
  *                              position (clipped at the end of the ring)
- *   then operations until the input ends, one opcode byte each (mod 10):
+ *   then operations until the input ends, one opcode byte each (mod 11):
  *     0 u16 v        head = cons + v                      (sender publishes)
  *     1 u64 v        head = v
  *     2 u16 o, u8 n, n bytes   ring[o % size ...] = bytes  (sender scribbles)
@@ -37,6 +38,9 @@
  *     9 u8 nfds, u16 n, n bytes: a broker EV_MSG packet for the calling thread
  *                    (payload = the n bytes, nfds % 4 eventfds) through
  *                    materialise_locked(), as lipc_msg_on_event() does
+ *    10 u8 r, u32 tid   the broker's grant (r even) or revoke (r odd) event:
+ *                    the sender may (no longer) send requests to tid; the
+ *                    calling thread is granted at the start
  * In every byte the harness writes into the ring or a packet, a 4-byte
  * aligned word 0xfffffff1 is replaced by the calling thread's tid and
  * 0xfffffff2 by the pid, so that inputs can name "a thread of the receiver",
@@ -64,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -217,6 +222,31 @@ static void user_free(size_t off)
     }
 }
 
+/* consume_one() gains a third argument (bool *retry: a grant may be on its
+ * way) in a newer core; call whichever version this tree has.  _Generic picks
+ * the branch that matches its real type; the other one is compiled but never
+ * runs (the pointer goes through a generic function type to compile). */
+typedef int (*consume2_fn)(struct lipc_chan_in *, struct lipc_thr *);
+typedef int (*consume3_fn)(struct lipc_chan_in *, struct lipc_thr *, bool *);
+static int fz_consume(struct lipc_chan_in *c, struct lipc_thr *t)
+{
+    bool retry = false;
+    void (*volatile fn)(void) = (void (*)(void))consume_one;
+    return _Generic(&consume_one,
+                    consume2_fn: ((consume2_fn)fn)(c, t),
+                    default: ((consume3_fn)fn)(c, t, &retry));
+}
+
+/* A grant (or revoke) event of the broker for the channel: the sender may
+ * send requests to tid.  Numeric ops (EV_CHANNEL_GONE + 1, + 2) so that this
+ * compiles with a core that does not know them yet (it ignores them). */
+static void fz_grant(struct lipc_chan_in *c, uint32_t tid, bool revoke)
+{
+    struct lipc_hdr h = { .op = (uint32_t)LIPC_OP_EV_CHANNEL_GONE + (revoke ? 2u : 1u), .len = 8 };
+    uint32_t pl[2] = { c->id, tid };
+    on_channel_event(&h, pl, NULL, 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int strict = -1;
@@ -237,15 +267,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lipc_g.rx = calloc(lipc_g.pool.units, sizeof(*lipc_g.rx));
     lipc_g.mapped = true;
     lipc_g.priv = calloc(1, LIPC_PRIV_PAGE_SIZE);
-    uint8_t *map = calloc(1, LIPC_RING_HDR_SIZE + rsize);
-    struct lipc_ring_ret *ret = aligned_alloc(4096, 4096);
-    struct lipc_pub_page *peer = calloc(1, LIPC_PUB_PAGE_SIZE);
+    /* mapped as the runtime maps them (chan_in_free() unmaps them), but the
+     * page after the ring is PROT_NONE: the consumer itself must never read
+     * past the ring (only a user reading an unterminated string may) */
+    uint8_t *map = mmap(NULL, LIPC_RING_HDR_SIZE + rsize + 4096, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *ret_p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *peer_p = mmap(NULL, LIPC_PUB_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED || ret_p == MAP_FAILED || peer_p == MAP_FAILED ||
+        mprotect(map + LIPC_RING_HDR_SIZE + rsize, 4096, PROT_NONE) != 0)
+        abort();
+    struct lipc_ring_ret *ret = ret_p;
+    struct lipc_pub_page *peer = peer_p;
     struct lipc_chan_in *c = calloc(1, sizeof(*c));
     struct lipc_inbox *ib = calloc(1, sizeof(*ib));
     struct lipc_thr *t = calloc(1, sizeof(*t));
-    if (!lipc_g.rx || !lipc_g.priv || !map || !ret || !peer || !c || !ib || !t)
+    if (!lipc_g.rx || !lipc_g.priv || !c || !ib || !t)
         abort();
-    memset(ret, 0, 4096);
     uint8_t *ring = map + LIPC_RING_HDR_SIZE;
     c->id = 1;
     c->src_pid = getpid();          /* the sender: this process (tids can be named) */
@@ -260,6 +298,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     atomic_store(&ret->tail, c->tail);
     set_head(map, c->cons);
     lipc_g.chin = c;
+    fz_grant(c, tid, false);        /* the sender may send requests to this thread */
     ib->tid = (pid_t)tid;
     ib->thr = t;
     lipc_g.inboxes = ib;
@@ -281,7 +320,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned nops = 0;
     while (rd_bytes(&r, &op, 1) && nops++ < 4096) {
         pthread_mutex_lock(&lipc_g.lock);
-        switch (op % 10) {
+        switch (op % 11) {
         case 0: {
             uint16_t v;
             if (rd_bytes(&r, &v, 2))
@@ -307,7 +346,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 3:
             if (!c->broken)
-                consume_one(c, t);
+                fz_consume(c, t);
             break;
         case 4: {
             struct wait_ctx w = { .sync = false };
@@ -397,6 +436,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(pkt);
             break;
         }
+        case 10: {
+            uint8_t rv;
+            uint32_t who;
+            if (!rd_bytes(&r, &rv, 1) || !rd_bytes(&r, &who, 4))
+                break;
+            if (who == TID_MAGIC)
+                who = tid;
+            fz_grant(c, who, rv & 1);
+            break;
+        }
         }
         if (strict && c->sp_n > c->size / LIPC_RENT_ALIGN)
             fz_fail("more spans than the ring holds entries (the sender ignores the tail)");
@@ -421,13 +470,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lipc_g.chin = NULL;
     pthread_mutex_unlock(&lipc_g.lock);
 
-    pthread_mutex_destroy(&c->lock);
-    free(c->spans);
-    free(c);
+    chan_in_free(c);                /* unmaps the ring, return and peer pages, frees c */
     free(t);
-    free(peer);
-    free(ret);
-    free(map);
     free(lipc_g.rx);
     lipc_g.rx = NULL;
     free(lipc_g.priv);
