@@ -69,6 +69,8 @@ struct bchan {
     struct bproc *src, *dst;
     int ring_fd, ret_fd;        /* read-write memfds, owned */
     uint32_t size;
+    pid_t *granted;             /* tasks of dst the sender may send requests to */
+    unsigned ngranted, capgranted;
     struct bchan *next_src, *next_dst;
 };
 
@@ -133,6 +135,10 @@ void brk_proc_death(struct brk *b, struct bproc *p);
 struct bchan *brk_chan_get(struct brk *b, struct bproc *src, struct bproc *dst, bool *created, int *err);
 /* A read-only descriptor of the same memfd (peers can't map it writable). */
 int brk_ro_fd(int fd);
+/* Tells dst that the channel's sender may send requests to tid (once). */
+int brk_chan_grant(struct brk *b, struct bchan *c, pid_t tid);
+/* A task of p died: its grants on p's inbound channels end. */
+void brk_chan_revoke_task(struct brk *b, struct bproc *p, pid_t tid);
 pid_t brk_tid_owner(pid_t tid);
 
 /* brk_ops.c */

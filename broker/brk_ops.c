@@ -303,7 +303,9 @@ static void op_send(struct brk *b, struct bconn *c, const struct lipc_hdr *h, ch
     uint64_t need = UNITS(sizeof(IpcMsg) + ALIGN8((size_t)wm.data_sz) + (size_t)wm.sp_obj_num * 8);
     uint64_t in_flight = dp->brk_sent - atomic_load(&dp->priv->brk_recv);
     uint64_t used = atomic_load(&dp->priv->pool_used) + in_flight;
-    if (!dp->pool_size || used + need > dp->pool_size) {
+    /* requests may not take the part of the pool kept for replies */
+    uint64_t cap = dp->pool_size - (wm.type == MT_REQUEST ? LIPC_POOL_REPLY_RESERVE(dp->pool_size) : 0);
+    if (!dp->pool_size || used + need > cap) {
         r = -ENOMEM;                /* no room for the message itself */
         goto out;
     }
@@ -372,6 +374,12 @@ static void op_route(struct brk *b, struct bconn *c, const struct lipc_hdr *h, c
         dst = rq.handle > 0 ? brk_task_find(b, rq.handle) : NULL;
         if (dst && dst->proc->pid != (pid_t)rq.dst_pid)
             dst = NULL;
+        /* a reply answers a request: its process must have a channel to us */
+        bool asked = false;
+        for (struct bchan *x = dst ? dst->proc->chan_out : NULL; x && !asked; x = x->next_src)
+            asked = x->dst == c->proc;
+        if (!asked)
+            dst = NULL;
     }
     if (!dst || atomic_load(&dst->proc->pub->slot[dst->slot].dead)) {
         r = -EINVAL;
@@ -400,6 +408,8 @@ static void op_route(struct brk *b, struct bconn *c, const struct lipc_hdr *h, c
         brk_conn_send(b, dp->pconn, brk_pkt_new(LIPC_OP_EV_CHANNEL, 0, 0, &v, 1, rfds, 3));
         atomic_fetch_add(&dp->priv->chan_gen, 1);
     }
+    if (!rq.is_reply && (r = brk_chan_grant(b, ch, dst->tid)) < 0)
+        goto out;
     ack.dst_pid = (uint32_t)dp->pid;
     ack.dst_tid = (uint32_t)dst->tid;
     ack.dst_slot = dst->slot;

@@ -321,6 +321,8 @@ void brk_task_death(struct brk *b, struct btask *t)
     }
     if (b->cms.tid == t->tid && b->cms.pid == p->pid)
         BLOG(b, "the CMS task exited\n");
+    if (!atomic_load(&p->pub->dead))
+        brk_chan_revoke_task(b, p, t->tid);  /* a later thread with this tid starts with none */
     if (p->ipc_task == t->tid)
         p->ipc_task = -1;
     /* unlink */
@@ -446,6 +448,46 @@ struct bchan *brk_chan_get(struct brk *b, struct bproc *src, struct bproc *dst, 
     return c;
 }
 
+static void send_chan_event(struct brk *b, struct bproc *p, uint32_t op, uint32_t id, pid_t tid)
+{
+    if (!p->pconn)
+        return;
+    uint32_t ev[2] = { id, (uint32_t)tid };
+    struct iovec v = { ev, sizeof(ev) };
+    brk_conn_send(b, p->pconn, brk_pkt_new(op, 0, 0, &v, 1, NULL, 0));
+    atomic_fetch_add(&p->priv->chan_gen, 1);
+}
+
+int brk_chan_grant(struct brk *b, struct bchan *c, pid_t tid)
+{
+    for (unsigned i = 0; i < c->ngranted; i++)
+        if (c->granted[i] == tid)
+            return 0;
+    if (c->ngranted == c->capgranted) {
+        unsigned cap = c->capgranted ? c->capgranted * 2 : 4;
+        pid_t *v = realloc(c->granted, cap * sizeof(pid_t));
+        if (!v)
+            return -ENOMEM;
+        c->granted = v;
+        c->capgranted = cap;
+    }
+    c->granted[c->ngranted++] = tid;
+    /* before the sender hears back: its first request finds the grant */
+    send_chan_event(b, c->dst, LIPC_OP_EV_GRANT, c->id, tid);
+    return 0;
+}
+
+void brk_chan_revoke_task(struct brk *b, struct bproc *p, pid_t tid)
+{
+    for (struct bchan *c = p->chan_in; c; c = c->next_dst)
+        for (unsigned i = 0; i < c->ngranted; i++)
+            if (c->granted[i] == tid) {
+                c->granted[i] = c->granted[--c->ngranted];
+                send_chan_event(b, p, LIPC_OP_EV_REVOKE, c->id, tid);
+                break;
+            }
+}
+
 static void chan_free(struct brk *b, struct bchan *c, struct bproc *gone)
 {
     /* tell the survivor to drop its views once drained */
@@ -472,6 +514,7 @@ static void chan_free(struct brk *b, struct bchan *c, struct bproc *gone)
         }
     close(c->ring_fd);
     close(c->ret_fd);
+    free(c->granted);
     free(c);
 }
 

@@ -89,6 +89,7 @@ void lipc_wake_thread(struct lipc_inbox *ib)
 
 static void chan_in_free(struct lipc_chan_in *c)
 {
+    free(c->allowed);
     munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
     munmap(c->ret, 4096);
     munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
@@ -152,6 +153,30 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
                 free(c);
             }
         }
+    } else if ((h->op == LIPC_OP_EV_GRANT || h->op == LIPC_OP_EV_REVOKE) && h->len == 2 * sizeof(uint32_t)) {
+        uint32_t ev[2];
+        memcpy(ev, pl, sizeof(ev));
+        for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next) {
+            if (c->id != ev[0])
+                continue;
+            unsigned i = 0;
+            while (i < c->nallowed && c->allowed[i] != (pid_t)ev[1])
+                i++;
+            if (h->op == LIPC_OP_EV_REVOKE) {
+                if (i < c->nallowed)
+                    c->allowed[i] = c->allowed[--c->nallowed];
+            } else if (i == c->nallowed) {
+                if (c->nallowed == c->capallowed) {
+                    unsigned cap = c->capallowed ? c->capallowed * 2 : 4;
+                    pid_t *v = realloc(c->allowed, cap * sizeof(pid_t));
+                    if (!v)
+                        break;          /* requests to it will be refused */
+                    c->allowed = v;
+                    c->capallowed = cap;
+                }
+                c->allowed[c->nallowed++] = (pid_t)ev[1];
+            }
+        }
     } else if (h->op == LIPC_OP_EV_CHANNEL_GONE && h->len == sizeof(uint32_t)) {
         uint32_t id;
         memcpy(&id, pl, sizeof(id));
@@ -173,7 +198,14 @@ void lipc_chan_check_events(void)
     if (g == __atomic_load_n(&lipc_g.chan_gen_seen, __ATOMIC_ACQUIRE))
         return;
     pthread_mutex_lock(&lipc_g.pconn_lock);
-    __atomic_store_n(&lipc_g.chan_gen_seen, g, __ATOMIC_RELEASE);
+    /* "seen" is published only after the events are applied: a consumer that
+     * still finds it behind knows a grant may be on its way, and waits for
+     * us on pconn_lock. */
+    g = atomic_load(&lipc_g.priv->chan_gen);
+    if (g == __atomic_load_n(&lipc_g.chan_gen_seen, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_unlock(&lipc_g.pconn_lock);
+        return;
+    }
     union {
         struct lipc_hdr h;
         char b[512];
@@ -191,6 +223,7 @@ void lipc_chan_check_events(void)
     pthread_mutex_lock(&lipc_g.lock);
     maybe_reap_locked();
     pthread_mutex_unlock(&lipc_g.lock);
+    __atomic_store_n(&lipc_g.chan_gen_seen, g, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&lipc_g.pconn_lock);
 }
 
@@ -490,8 +523,17 @@ static void mark_broken(struct lipc_chan_in *c, const char *why)
     c->broken = true;
 }
 
-/* Takes in entries of one channel. Lock held. Returns entries for t. */
-static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
+static bool granted(const struct lipc_chan_in *c, pid_t tid)
+{
+    for (unsigned i = 0; i < c->nallowed; i++)
+        if (c->allowed[i] == tid)
+            return true;
+    return false;
+}
+
+/* Takes in entries of one channel. Lock held. Returns entries for t; sets
+ * *retry when an entry needs a grant that may still be on its way. */
+static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
 {
     int mine = 0;
     uint64_t head = atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_acquire);
@@ -516,10 +558,22 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t)
         if (e.kind == LIPC_RENT_PAD) {
             drop = true;
         } else if (e.kind == LIPC_RENT_MSG || e.kind == LIPC_RENT_TICKET) {
+            bool request = e.kind == LIPC_RENT_TICKET || e.type == MT_REQUEST;
             if (e.data_sz > RENT_DATA_MAX(&e) ||
                 (e.kind == LIPC_RENT_MSG && e.type != MT_REQUEST && e.type != MT_REPLY &&
                  e.type != MT_FAILED_REPLY) || !src_tid_ok(c, (pid_t)e.src_tid)) {
                 drop = true;            /* not a message anyone may send: ignore it */
+            } else if (request && !granted(c, (pid_t)e.target_tid)) {
+                /* The broker grants before the sender can write: a grant we
+                 * have not read yet is announced by chan_gen. */
+                if (atomic_load(&lipc_g.priv->chan_gen) != __atomic_load_n(&lipc_g.chan_gen_seen, __ATOMIC_ACQUIRE)) {
+                    *retry = true;
+                    break;
+                }
+                drop = true;            /* no access to that thread: refused */
+            } else if (request && lipc_g.pool.bytes_used + LIPC_POOL_REPLY_RESERVE(lipc_g.pool.size) >
+                                      lipc_g.pool.size) {
+                break;                  /* keep room for replies: it waits in the ring */
             } else {
                 ib = lipc_inbox_get_locked((pid_t)e.target_tid, true);
                 drop = !ib;             /* not one of our threads */
@@ -651,14 +705,19 @@ bool lipc_chan_hint(const struct lipc_thr *t)
 
 int lipc_chan_consume(struct lipc_thr *t)
 {
-    lipc_chan_check_events();
     int mine = 0;
-    pthread_mutex_lock(&lipc_g.lock);
-    for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
-        if (!c->broken)
-            mine += consume_one(c, t);
-    if (lipc_g.mapped)
-        atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
-    pthread_mutex_unlock(&lipc_g.lock);
+    for (int round = 0; round < 2; round++) {
+        bool retry = false;
+        lipc_chan_check_events();
+        pthread_mutex_lock(&lipc_g.lock);
+        for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
+            if (!c->broken)
+                mine += consume_one(c, t, &retry);
+        if (lipc_g.mapped)
+            atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
+        pthread_mutex_unlock(&lipc_g.lock);
+        if (!retry)
+            break;                      /* else: read the pending grants, once */
+    }
     return mine;
 }

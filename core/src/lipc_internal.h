@@ -35,6 +35,7 @@ struct lipc_inbox {
     struct lipc_q q;
     struct lipc_q held;         /* broker-path messages waiting for their ticket */
     struct lipc_thr *thr;       /* NULL until the thread uses the device */
+    uint64_t ticket_since;      /* when the unresolved ticket at the head was first met */
     bool gone;                  /* the thread exited */
     struct lipc_inbox *next;
 };
@@ -63,6 +64,8 @@ struct lipc_chan_in {
     bool broken;                /* the sender wrote nonsense: no more reads */
     bool gone;                  /* the sender is gone: unmap when drained */
     pid_t ok_tids[8];           /* sender tids verified to be its threads */
+    pid_t *allowed;             /* our threads the sender may send requests to (broker grants) */
+    unsigned nallowed, capallowed;
     struct lipc_chan_in *next;
 };
 

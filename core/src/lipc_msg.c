@@ -7,6 +7,7 @@
 #include "lipc_conn.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <sched.h>
 
 #define ALIGN8(x) (((x) + 7u) & ~7u)
+#define LIPC_TICKET_WAIT_NS (50 * 1000000ull)  /* how long a ticket may wait for its message */
 
 static size_t msg_block_size(uint32_t data_sz, uint32_t nobj)
 {
@@ -118,6 +120,10 @@ static int materialise_locked(struct lipc_thr *t, const void *pkt, int *fds, uns
     memcpy(woffs, data + wm.data_sz, (size_t)wm.sp_obj_num * 8);
     const char *ptrs = data + wm.data_sz + (size_t)wm.sp_obj_num * 8;
 
+    if (wm.type == MT_REQUEST &&
+        lipc_g.pool.bytes_used + msg_block_size(wm.data_sz, wm.sp_obj_num) + LIPC_POOL_REPLY_RESERVE(lipc_g.pool.size) >
+            lipc_g.pool.size)
+        return -ENOMEM;                 /* keep room for replies: wait in the backlog */
     long off = lipc_pool_alloc(&lipc_g.pool, msg_block_size(wm.data_sz, wm.sp_obj_num));
     if (off < 0)
         return -ENOMEM;
@@ -435,11 +441,25 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
     for (uint32_t i = 0; i < ib->q.n;) {
         struct lipc_qent e = q_at(&ib->q, i);
         if (e.off == LIPC_QE_TICKET && !resolve_ticket_locked(ib, i)) {
-            if (!w->sync)
-                return 0;               /* keep the order: wait for it */
-            i++;
+            if (w->sync) {
+                i++;
+                continue;
+            }
+            /* Keep the order: the broker delivered the message before the
+             * sender could write its ticket, so it is here at once unless
+             * the ticket is forged.  Wait briefly, then drop the ticket. */
+            uint64_t now = lipc_now_ns();
+            if (!ib->ticket_since)
+                ib->ticket_since = now;
+            if (now - ib->ticket_since < LIPC_TICKET_WAIT_NS)
+                return 0;
+            fprintf(stderr, "liteipc: dropping a ticket from pid %u that no message matches\n", e.src_pid);
+            q_remove(&ib->q, i);
+            ib->ticket_since = 0;
             continue;
         }
+        if (i == 0)
+            ib->ticket_since = 0;
         uint32_t off = q_at(&ib->q, i).off;
         const IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
         const struct lipc_rxinfo *rx = rx_at(off);
@@ -613,6 +633,8 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
             }
             wait_ms = (int)((deadline - now + 999999) / 1000000);
         }
+        if (t->inbox->ticket_since && (wait_ms < 0 || wait_ms > 10))
+            wait_ms = 10;               /* look again at a ticket waiting for its message */
         struct pollfd p[2] = { { .fd = t->sock, .events = POLLIN }, { .fd = t->efd, .events = POLLIN } };
         int pr;
         do {

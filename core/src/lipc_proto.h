@@ -39,6 +39,8 @@ enum lipc_op {
     LIPC_OP_EV_MSG = 0x100,   /* event: lipc_wire_msg + payload, fds         */
     LIPC_OP_EV_CHANNEL,       /* event: lipc_chan_ev, fds: ring (ro), ret (rw), src page (ro) */
     LIPC_OP_EV_CHANNEL_GONE,  /* event: {chan_id}: the peer of a channel is gone */
+    LIPC_OP_EV_GRANT,         /* event: {chan_id, tid}: the channel's sender may send requests to tid */
+    LIPC_OP_EV_REVOKE,        /* event: {chan_id, tid}: ... no longer (the task died) */
 
     LIPC_OP_REPLY = 0x10000,
 };
@@ -198,5 +200,9 @@ struct lipc_priv_page {
 
 /* Bytes a broker-path message occupies in the receiver's pool. */
 #define LIPC_POOL_UNIT 64u
+
+/* The part of a pool that requests may not use, so that a flood of requests
+ * (kept for a thread busy in a call) can never keep its replies out. */
+#define LIPC_POOL_REPLY_RESERVE(size) ((size) / 8 > 1024 ? (size) / 8 : 1024)
 
 #endif
