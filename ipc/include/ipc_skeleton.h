@@ -118,7 +118,10 @@ LIPC_IPC_EXPORT int32_t SetContextObject(SvcIdentity target);
  * data may be NULL (empty request).  Returns ERR_NONE; ERR_INVALID_PARAM
  * (flags > 1, sync without buffer, data not initialised or overflowed);
  * ERR_FAILED (data + offsets > MAX_IO_SIZE); ERR_DEAD_OBJECT (the peer is
- * or died); IPC_INVOKER_FAILED_REPLY (the peer sent a failed reply);
+ * or died: a death notice came, the call was cut by the death, or the
+ * driver refused the send (EINVAL/EACCES) and the broker reports the task
+ * gone; the handle's death recipients then run, on a worker thread);
+ * IPC_INVOKER_FAILED_REPLY (the peer sent a failed reply);
  * IPC_INVOKER_IOCTL_FAILED (timeout, access denied, pool full, ...).
  * On sync success *buffer = the reply message (FreeBuffer it) and reply,
  * if not NULL, is a read-only view of it.
@@ -130,7 +133,8 @@ LIPC_IPC_EXPORT int32_t SendRequest(SvcIdentity target, uint32_t code, IpcIo *da
  * Death recipients: up to MAX_DEATH_CALLBACK_NUM per handle, only for a
  * handle > 0 obtained with ReadRemoteObject (else ERR_INVALID_PARAM, also
  * when func/cbId is NULL or all slots are used); ERR_DEAD_OBJECT if the
- * handle is known dead.  deathFunc(args) runs once, on a worker thread, when
+ * handle is dead (known dead, or the broker reports it gone once this
+ * process's dispatch thread exists: no death is missed).  deathFunc(args) runs once, on a worker thread, when
  * the peer thread or process dies.  After RemoveDeathRecipient returns
  * ERR_NONE, that callback never runs; ERR_DEAD_OBJECT means it has run or
  * is running.  ReleaseSvc forgets the handle (and its recipients).

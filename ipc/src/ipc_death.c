@@ -7,6 +7,17 @@
  * run from the snapshot, outside the lock.  Because RemoveDeathRecipient
  * refuses (ERR_DEAD_OBJECT) once the node is dead, a successful removal
  * guarantees that callback never runs (binder's unlink promise).
+ *
+ * No death is missed: LiteIPC sends death notices only to processes that
+ * have an IPC thread when the task dies, and our dispatch thread starts at
+ * the first AddDeathRecipient.  So AddDeathRecipient first makes sure the
+ * dispatch thread has set the IPC thread, THEN asks the broker whether the
+ * handle is alive (lipc_handle_alive): a death after the IPC thread is set
+ * produces a notice, one before is seen by the check (the node is marked
+ * dead, ERR_DEAD_OBJECT).  A failed send whose target the broker reports
+ * gone marks the node dead as well (IpcDeathMarkDead).  Callbacks that a
+ * death found outside a notice (by a check) run on a detached thread, never
+ * on the thread that made the check (it may hold its own locks).
  */
 #include "ipc_death.h"
 
@@ -15,6 +26,7 @@
 #include <stdlib.h>
 
 #include "ipc_dispatch.h"
+#include "lipc.h"
 
 typedef struct {
     bool used;
@@ -53,8 +65,15 @@ void IpcDeathOnRead(int32_t handle)
     DeathNode *n = find_locked(handle, NULL);
     if (n && n->dead) {
         /* handles are thread ids and get reused: a live object read again
-         * under a dead one's handle starts afresh */
-        *n = (DeathNode){ .next = n->next, .handle = handle };
+         * under a dead one's handle starts afresh.  A stale copy of the dead
+         * one (e.g. from a registry that has not processed the death yet)
+         * keeps it dead: ask the broker. */
+        pthread_mutex_unlock(&g_lock);
+        int alive = lipc_handle_alive(handle);
+        pthread_mutex_lock(&g_lock);
+        n = find_locked(handle, NULL);
+        if (n && n->dead && alive == 1)
+            *n = (DeathNode){ .next = n->next, .handle = handle };
     } else if (!n) {
         n = calloc(1, sizeof(*n));
         if (n) {            /* no memory: AddDeathRecipient will say ERR_INVALID_PARAM */
@@ -82,6 +101,10 @@ int32_t IpcDeathAdd(int32_t handle, OnRemoteDead func, void *args, uint32_t *cbI
         *err = (int)tid;
         return ERR_FAILED;
     }
+    /* the IPC thread is set: a death from now on sends us a notice; one
+     * before it is seen here */
+    if (lipc_handle_alive(handle) == 0)
+        IpcDeathMarkDead(handle);
     pthread_mutex_lock(&g_lock);
     int32_t ret = ERR_INVALID_PARAM;
     DeathNode *n = find_locked(handle, NULL);
@@ -153,22 +176,68 @@ bool IpcDeathIsDead(int32_t handle)
     return dead;
 }
 
-void IpcDeathNotify(int32_t handle)
+/* Marks the node dead; the callbacks it had go to snap. */
+static bool mark_dead(int32_t handle, DeathSlot *snap)
 {
-    DeathSlot snap[MAX_DEATH_CALLBACK_NUM] = { 0 };
+    bool any = false;
     pthread_mutex_lock(&g_lock);
     DeathNode *n = find_locked(handle, NULL);
     if (n && !n->dead) {
         n->dead = true;
         for (int i = 0; i < MAX_DEATH_CALLBACK_NUM; i++) {
             snap[i] = n->slot[i];
+            any |= snap[i].used;
             n->slot[i] = (DeathSlot){ 0 };
         }
     }
     pthread_mutex_unlock(&g_lock);
+    return any;
+}
+
+static void run_snapshot(const DeathSlot *snap)
+{
     for (int i = 0; i < MAX_DEATH_CALLBACK_NUM; i++)
         if (snap[i].used)
             snap[i].func(snap[i].args);
+}
+
+static void *snapshot_thread(void *arg)
+{
+    run_snapshot(arg);
+    free(arg);
+    return NULL;
+}
+
+void IpcDeathNotify(int32_t handle)
+{
+    DeathSlot snap[MAX_DEATH_CALLBACK_NUM] = { 0 };
+    if (mark_dead(handle, snap))
+        run_snapshot(snap);
+}
+
+void IpcDeathMarkDead(int32_t handle)
+{
+    DeathSlot *snap = calloc(MAX_DEATH_CALLBACK_NUM, sizeof(*snap));
+    DeathSlot local[MAX_DEATH_CALLBACK_NUM] = { 0 };
+    if (!mark_dead(handle, snap ? snap : local)) {
+        free(snap);
+        return;
+    }
+    if (snap) {
+        pthread_attr_t a;
+        pthread_t t;
+        if (pthread_attr_init(&a) == 0) {
+            pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+            int r = pthread_create(&t, &a, snapshot_thread, snap);
+            pthread_attr_destroy(&a);
+            if (r == 0)
+                return;
+        }
+        run_snapshot(snap);     /* no thread: run them here rather than drop them */
+        free(snap);
+        return;
+    }
+    run_snapshot(local);
 }
 
 void IpcDeathForkPrepare(void)

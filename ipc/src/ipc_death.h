@@ -25,6 +25,10 @@ bool IpcDeathIsDead(int32_t handle);
  * (outside the lock) on the calling thread. */
 void IpcDeathNotify(int32_t handle);
 
+/* The broker says handle is gone (no notice yet, maybe never): marks its
+ * node dead; its callbacks run on a detached thread (not the caller's). */
+void IpcDeathMarkDead(int32_t handle);
+
 void IpcDeathForkPrepare(void);
 void IpcDeathForkParent(void);
 void IpcDeathForkChild(void);   /* unlocks and forgets every node */

@@ -72,13 +72,19 @@ int32_t IpcInvokerSend(SvcIdentity target, uint32_t code, IpcIo *data, IpcIo *re
     }
     switch (r) {
     case -EOWNERDEAD:
+        IpcDeathMarkDead(target.handle);
         return ERR_DEAD_OBJECT;
     case -ENOENT:
         return IPC_INVOKER_FAILED_REPLY;
     case -EINVAL:
     case -EACCES:
-        /* the notice may have come while we sent: a dead peer is a dead peer */
-        if (IpcDeathIsDead(target.handle)) {
+        /* LiteOS semantics: a send to a task that is gone is EINVAL (EACCES
+         * once the broker has revoked the rights to it).  The notice may
+         * have come while we sent, or not yet (or never: no IPC thread):
+         * a dead peer is a dead peer. */
+        if (IpcDeathIsDead(target.handle) ||
+            (target.handle >= 0 && lipc_handle_alive(target.handle) == 0)) {
+            IpcDeathMarkDead(target.handle);
             *err = -EOWNERDEAD;
             return ERR_DEAD_OBJECT;
         }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ipc_skeleton.h"
+#include "lipc.h"
 #include "lipc_ipc.h"
 #include "ohos_errno.h"
 #include "policy.h"
@@ -225,11 +226,19 @@ static void proc_put_feature(IpcIo *req, IpcIo *reply)
     int r = lipc_sa_store_save(g_store, service, feature, &info);
     if (r == -EEXIST) {
         lipc_sa_info old;
-        /* stored by a process that is gone but whose death is not processed yet? */
-        if (lipc_sa_store_find(g_store, service, feature, &old) == 0 && old.pid != pid &&
-            !ep_find(old.pid)) {
-            lipc_sa_store_remove(g_store, service, feature);
-            r = lipc_sa_store_save(g_store, service, feature, &info);
+        /* stored by a process that is gone but whose death is not processed
+         * yet (its endpoint forgotten, or the broker says it is gone)?  Its
+         * features go now; the death notice finds nothing left. */
+        if (lipc_sa_store_find(g_store, service, feature, &old) == 0 && old.pid != pid) {
+            ep_entry *oe = ep_find(old.pid);
+            if (!oe) {
+                lipc_sa_store_remove(g_store, service, feature);
+                r = lipc_sa_store_save(g_store, service, feature, &info);
+            } else if (lipc_handle_alive(oe->ep.handle) == 0) {
+                size_t n = lipc_sa_store_clear_pid(g_store, old.pid);
+                LOG("pid %d gone (death not processed yet): %zu feature(s) dropped", (int)old.pid, n);
+                r = lipc_sa_store_save(g_store, service, feature, &info);
+            }
         }
     }
     if (r < 0) {
@@ -272,11 +281,21 @@ static void proc_get_feature(IpcIo *req, IpcIo *reply)
         WriteInt32(reply, EC_PERMISSION);
         return;
     }
+    pthread_mutex_unlock(&g_lock);
+    /* The provider may have died without our having processed its death
+     * yet.  A reply carrying an object of a task that is gone is refused
+     * by the driver (EINVAL) and, the request being freed by then, the
+     * caller would get no reply at all and wait for its time-out: ask the
+     * broker first (a death between this check and the reply still hits
+     * that case; docs/SAMGR_REMOTE.md). */
+    if (lipc_handle_alive(info.handle) == 0) {
+        WriteInt32(reply, EC_FAILURE);
+        return;
+    }
     SvcIdentity id = {info.handle, info.token, info.cookie};
     WriteInt32(reply, EC_SUCCESS);
     WriteRemoteObject(reply, &id);   /* grants the caller access to the provider */
     WriteUint32(reply, info.token);
-    pthread_mutex_unlock(&g_lock);
 }
 
 static void proc_feature(int32_t option, IpcIo *req, IpcIo *reply)

@@ -60,7 +60,6 @@ typedef struct client {
     IClientHeader *header;
     IClientEntry *entry;
     int dead_registered;
-    int32_t dead_handle;    /* the handle that died (re-resolution must not return it) */
 } client;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;   /* cache, factories, refs */
@@ -129,14 +128,11 @@ static void invalidate(IClientHeader *h)
 {
     pthread_mutex_lock(&g_lock);
     if (h->target.handle != -1) {
-        SvcIdentity old = h->target;
-        client_of_header(h)->dead_handle = old.handle;
         h->target.handle = -1;
         h->target.token = (uintptr_t)-1;
         h->target.cookie = (uintptr_t)-1;
         h->deadId = (uint32)-1;
         pthread_mutex_unlock(&g_lock);
-        (void)old;
         lipc_samgr_watch_kick();
         return;
     }
@@ -170,9 +166,9 @@ static int proxy_invoke(IClientProxy *proxy, int funcId, IpcIo *request, IOwner 
     IpcIo reply;
     uintptr_t msg = 0;
     int32_t ret = SendRequest(target, (uint32_t)funcId, &io, &reply, opt, notify ? &msg : NULL);
-    /* A peer that died before its death notice arrived shows as a send to a
-     * task that is no more (-EINVAL from the core): dead all the same. */
-    if (ret == ERR_DEAD_OBJECT || (ret == IPC_INVOKER_IOCTL_FAILED && lipc_ipc_last_error() == -EINVAL)) {
+    /* the IPC library reports a peer that died before its notice arrived
+     * as ERR_DEAD_OBJECT too (and then runs on_service_exit) */
+    if (ret == ERR_DEAD_OBJECT) {
         invalidate(h);
         return ERR_DEAD_OBJECT;
     }
@@ -309,8 +305,6 @@ IUnknown *SAMGR_FindServiceApi(const char *service, const char *feature)
     if (!service || strlen(service) >= 16 || (feature && strlen(feature) >= 16))
         return NULL;
     pthread_mutex_lock(&g_lock);
-    size_t slot = g_nclients;
-    int32_t dead_handle = 0;
     for (size_t i = 0; i < g_nclients; i++) {
         client *c = g_clients[i];
         if (strcmp(c->service, service) == 0 && name_eq(c->has_feature ? c->feature : NULL, feature)) {
@@ -319,8 +313,6 @@ IUnknown *SAMGR_FindServiceApi(const char *service, const char *feature)
                 pthread_mutex_unlock(&g_lock);
                 return iu;
             }
-            slot = i;
-            dead_handle = c->dead_handle;
             break;
         }
     }
@@ -328,19 +320,19 @@ IUnknown *SAMGR_FindServiceApi(const char *service, const char *feature)
     SvcIdentity id;
     if (lipc_samgr_query(service, feature, &id) != EC_SUCCESS)
         return NULL;
-    if (dead_handle > 0 && id.handle == dead_handle)
-        return NULL;   /* the server has not processed that death yet */
     client *c = client_new(service, feature, id);
     if (!c)
         return NULL;
-    if (c->header->target.handle <= 0) {   /* provider already dead (server not told yet) */
+    /* provider already dead (AddDeathRecipient said so: the server has not
+     * processed that death yet) */
+    if (c->header->target.handle <= 0) {
         proxy_release((IUnknown *)&c->entry->iUnknown);
         return NULL;
     }
     client *old = NULL;
     pthread_mutex_lock(&g_lock);
     /* another thread may have resolved it meanwhile: recheck the slot */
-    slot = g_nclients;
+    size_t slot = g_nclients;
     for (size_t i = 0; i < g_nclients; i++)
         if (strcmp(g_clients[i]->service, service) == 0 &&
             name_eq(g_clients[i]->has_feature ? g_clients[i]->feature : NULL, feature)) {
@@ -349,8 +341,6 @@ IUnknown *SAMGR_FindServiceApi(const char *service, const char *feature)
         }
     if (slot < g_nclients) {
         old = g_clients[slot];
-        if (old->dead_handle > 0 && c->dead_handle <= 0)
-            c->dead_handle = old->dead_handle;
         g_clients[slot] = c;
     } else {
         if (g_nclients == g_capclients) {
