@@ -29,3 +29,8 @@ if(LIPC_WITH_IPC AND TARGET ipc_single AND EXISTS ${PROJECT_SOURCE_DIR}/ipc/incl
     ${CMAKE_CURRENT_SOURCE_DIR}/src/remote)
   install(TARGETS samgr_server RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+
+# The foundation host (safwk_lite) and its example service libraries.
+if(SAMGR_HAS_REMOTE AND EXISTS ${PROJECT_SOURCE_DIR}/foundation/CMakeLists.txt)
+  add_subdirectory(${PROJECT_SOURCE_DIR}/foundation ${CMAKE_BINARY_DIR}/foundation)
+endif()
