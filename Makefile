@@ -6,7 +6,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: all setup build check check-asan check-tsan demo bench install clean
+.PHONY: all setup build check check-asan check-tsan demo demo-core bench install clean
 
 all: build
 
@@ -34,6 +34,9 @@ check-tsan: setup
 
 demo: build
 	@sh tools/demo.sh $(BUILD)
+
+demo-core: build
+	@sh tools/demo.sh $(BUILD) core
 
 bench: build
 	@$(BUILD)/bench/lipc_bench $(BENCH_ARGS)
