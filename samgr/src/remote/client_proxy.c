@@ -398,11 +398,11 @@ static void client_atfork_parent(void)
 
 static void client_atfork_child(void)
 {
-    pthread_mutex_init(&g_lock, NULL);
     for (size_t i = 0; i < g_nclients; i++) {
         g_clients[i]->header->target.handle = -1;
         g_clients[i]->dead_registered = 0;
     }
+    pthread_mutex_unlock(&g_lock);   /* held since client_atfork_prepare */
 }
 
 __attribute__((constructor)) static void client_ctor(void)

@@ -382,7 +382,8 @@ static int start_registrar_locked(void)
 static void atfork_child(void)
 {
     /* threads are gone in the child: it starts from scratch */
-    pthread_mutex_init(&g_ep.lock, NULL);
+    /* the forking thread holds the lock (atfork_prepare): release it, do
+     * not re-initialise a locked mutex */
     pthread_cond_init(&g_ep.cond, NULL);
     g_ep.n = 0;
     g_ep.started = 0;
@@ -390,6 +391,7 @@ static void atfork_child(void)
     g_ep.epoch = 0;
     g_ep.tid = 0;
     g_ep.pending = 0;
+    pthread_mutex_unlock(&g_ep.lock);
 }
 
 static void atfork_prepare(void)

@@ -201,12 +201,12 @@ int lipc_samgr_watch(const char *service, const char *feature, lipc_samgr_watch_
 static void watch_atfork_child(void)
 {
     /* the watch thread does not exist in the child: no watches there */
-    pthread_mutex_init(&g_wlock, NULL);
     pthread_cond_init(&g_wcond, NULL);
     pthread_cond_init(&g_wdone, NULL);
     g_watches = NULL;   /* leaked in the child, owned by the parent's thread */
     g_thread_started = 0;
     g_running = NULL;
+    pthread_mutex_unlock(&g_wlock);   /* held since watch_atfork_prepare */
 }
 
 static void watch_atfork_prepare(void)

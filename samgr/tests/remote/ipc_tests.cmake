@@ -8,7 +8,13 @@ target_include_directories(samgr_test_remote PRIVATE ${PROJECT_SOURCE_DIR}/tests
 target_compile_definitions(samgr_test_remote PRIVATE
   LIPC_BROKER_PATH="$<TARGET_FILE:liteipcd>" SAMGR_SERVER_PATH="$<TARGET_FILE:samgr_server>")
 add_dependencies(samgr_test_remote liteipcd samgr_server)
+# TSan-clean ones carry the tsan label ("basic" forks a multi-threaded
+# consumer whose child starts threads: TSan refuses that).
 foreach(_s basic policy flowctl death restart syscap factory)
+  set(_labels "samgr;ipc")
+  if(NOT _s STREQUAL "basic")
+    set(_labels "samgr;ipc;tsan")
+  endif()
   add_test(NAME samgr_remote_${_s} COMMAND samgr_test_remote ${_s})
-  set_tests_properties(samgr_remote_${_s} PROPERTIES LABELS "samgr;ipc" TIMEOUT 90)
+  set_tests_properties(samgr_remote_${_s} PROPERTIES LABELS "${_labels}" TIMEOUT 90)
 endforeach()
