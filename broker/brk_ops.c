@@ -286,8 +286,12 @@ static void op_send(struct brk *b, struct bconn *c, const struct lipc_hdr *h, ch
     } else if (wm.type == MT_REPLY || wm.type == MT_FAILED_REPLY) {
         dst = wm.target_handle > 0 ? brk_task_find(b, wm.target_handle) : NULL;
         /* replies go to the thread that sent the request, in the process it
-         * came from (the replier names it; the requester checks the rest) */
-        if (!dst || dst->proc->pid != (pid_t)wm.pid) {
+         * came from (the replier names it; the requester checks the rest);
+         * that process asked, so it has a channel to us */
+        bool asked = false;
+        for (struct bchan *x = dst ? dst->proc->chan_out : NULL; x && !asked; x = x->next_src)
+            asked = x->dst == c->proc;
+        if (!dst || dst->proc->pid != (pid_t)wm.pid || !asked || wm.ticket) {
             r = -EINVAL;
             goto out;
         }

@@ -278,8 +278,9 @@ static void fail_waiters(struct brk *b, pid_t tid)
                     continue;
                 if (atomic_load(&p->priv->slot[s].wait_tid) != (uint32_t)tid)
                     continue;
+                /* the wait stays published (its owner clears it): a reply the
+                 * peer wrote before dying is still accepted and preferred */
                 uint64_t ts = atomic_load(&p->priv->slot[s].wait_ts);
-                atomic_store(&p->priv->slot[s].wait_tid, 0);
                 brk_send_failed_reply(b, w, ts, tid);
             }
 }

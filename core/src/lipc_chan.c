@@ -73,6 +73,12 @@ struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create)
     return ib;
 }
 
+bool lipc_awaits_reply(const struct lipc_thr *t, uint64_t ts)
+{
+    const struct lipc_priv_slot *ws = &lipc_g.priv->slot[t->slot];
+    return atomic_load(&ws->wait_tid) != 0 && atomic_load(&ws->wait_ts) == ts;
+}
+
 void lipc_wake_thread(struct lipc_inbox *ib)
 {
     struct lipc_thr *t = ib->thr;
@@ -577,6 +583,10 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
             } else {
                 ib = lipc_inbox_get_locked((pid_t)e.target_tid, true);
                 drop = !ib;             /* not one of our threads */
+                /* a reply nobody waits for (late, or unsolicited) goes now,
+                 * before it takes pool space */
+                if (ib && !request && (!ib->thr || !lipc_awaits_reply(ib->thr, e.timestamp)))
+                    drop = true;
             }
         } else {
             drop = true;
@@ -585,7 +595,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
             if (span_push(c, c->cons, e.len, true) < 0)
                 break;
             if (!drop) {
-                struct lipc_qent qe = { LIPC_QE_TICKET, (uint32_t)c->src_pid, e.timestamp };
+                struct lipc_qent qe = { LIPC_QE_TICKET, (uint32_t)c->src_pid, e.timestamp, 0 };
                 if (lipc_q_push(&ib->q, qe) < 0) {
                     c->sp_n--;
                     break;
@@ -602,7 +612,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
         if (off < 0)
             break;                      /* pool full: it stays in the ring */
         if (span_push(c, c->cons, e.len, false) < 0 ||
-            lipc_q_push(&ib->q, (struct lipc_qent){ (uint32_t)off, (uint32_t)c->src_pid, 0 }) < 0) {
+            lipc_q_push(&ib->q, (struct lipc_qent){ (uint32_t)off, (uint32_t)c->src_pid, 0, 0 }) < 0) {
             if (c->sp_n && c->spans[(c->sp_head + c->sp_n - 1) % c->sp_cap].pos == c->cons)
                 c->sp_n--;
             lipc_pool_free(&lipc_g.pool, (size_t)off);

@@ -22,6 +22,7 @@ struct lipc_qent {
     uint32_t off;               /* pool offset, or LIPC_QE_TICKET */
     uint32_t src_pid;
     uint64_t ticket;
+    uint64_t since;             /* held messages: when they arrived */
 };
 
 struct lipc_q {
@@ -206,6 +207,8 @@ LIPC_HIDDEN void lipc_chan_spin_end(void);
 LIPC_HIDDEN void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos);
 LIPC_HIDDEN void lipc_wake_thread(struct lipc_inbox *ib);
 LIPC_HIDDEN struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create);
+/* Is thread `slot` of this process waiting for the reply stamped ts? */
+LIPC_HIDDEN bool lipc_awaits_reply(const struct lipc_thr *t, uint64_t ts);
 LIPC_HIDDEN int lipc_q_push(struct lipc_q *q, struct lipc_qent e);
 
 /* Message layer (lipc_msg.c). */

@@ -17,6 +17,7 @@
 
 #define ALIGN8(x) (((x) + 7u) & ~7u)
 #define LIPC_TICKET_WAIT_NS (50 * 1000000ull)  /* how long a ticket may wait for its message */
+#define LIPC_HELD_MAX_NS (1000 * 1000000ull)   /* how long a message may wait for its ticket */
 
 static size_t msg_block_size(uint32_t data_sz, uint32_t nobj)
 {
@@ -120,6 +121,10 @@ static int materialise_locked(struct lipc_thr *t, const void *pkt, int *fds, uns
     memcpy(woffs, data + wm.data_sz, (size_t)wm.sp_obj_num * 8);
     const char *ptrs = data + wm.data_sz + (size_t)wm.sp_obj_num * 8;
 
+    if ((wm.type == MT_REPLY || wm.type == MT_FAILED_REPLY) && !lipc_awaits_reply(t, wm.timestamp))
+        return -EPROTO;                 /* a reply nobody waits for: dropped now */
+    if (wm.type != MT_REQUEST)
+        wm.ticket = 0;                  /* only requests are ordered by tickets */
     if (wm.type == MT_REQUEST &&
         lipc_g.pool.bytes_used + msg_block_size(wm.data_sz, wm.sp_obj_num) + LIPC_POOL_REPLY_RESERVE(lipc_g.pool.size) >
             lipc_g.pool.size)
@@ -210,7 +215,7 @@ static int materialise_locked(struct lipc_thr *t, const void *pkt, int *fds, uns
     rx->user = 0;
     rx->need = wm.pool_need;
     rx->src_pid = wm.pid;
-    struct lipc_qent qe = { (uint32_t)off, wm.pid, wm.ticket };
+    struct lipc_qent qe = { (uint32_t)off, wm.pid, wm.ticket, wm.ticket ? lipc_now_ns() : 0 };
     if (lipc_q_push(wm.ticket ? &t->inbox->held : &t->inbox->q, qe) < 0) {
         block_free_locked((size_t)off, true);
         return -ENOMEM;
@@ -438,6 +443,20 @@ static bool resolve_ticket_locked(struct lipc_inbox *ib, uint32_t i)
 static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
 {
     struct lipc_inbox *ib = t->inbox;
+    /* A held message whose ticket never comes (its sender died between the
+     * broker's ack and writing the ticket, or forged the number) is
+     * delivered late rather than kept forever. */
+    for (uint32_t k = 0; k < ib->held.n;) {
+        struct lipc_qent h = q_at(&ib->held, k);
+        if (lipc_now_ns() - h.since < LIPC_HELD_MAX_NS) {
+            k++;
+            continue;
+        }
+        q_remove(&ib->held, k);
+        h.ticket = 0;
+        if (lipc_q_push(&ib->q, h) < 0)
+            block_free_locked(h.off, true);
+    }
     for (uint32_t i = 0; i < ib->q.n;) {
         struct lipc_qent e = q_at(&ib->q, i);
         if (e.off == LIPC_QE_TICKET && !resolve_ticket_locked(ib, i)) {
@@ -633,8 +652,8 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
             }
             wait_ms = (int)((deadline - now + 999999) / 1000000);
         }
-        if (t->inbox->ticket_since && (wait_ms < 0 || wait_ms > 10))
-            wait_ms = 10;               /* look again at a ticket waiting for its message */
+        if ((t->inbox->ticket_since || t->inbox->held.n) && (wait_ms < 0 || wait_ms > 10))
+            wait_ms = 10;               /* look again at a ticket or a held message */
         struct pollfd p[2] = { { .fd = t->sock, .events = POLLIN }, { .fd = t->efd, .events = POLLIN } };
         int pr;
         do {

@@ -74,12 +74,12 @@ int main(void)
     /* one-way requests */
     for (int i = 0; i < 100; i++)
         CHECK_EQ(tdev_oneway(fd, 0, 2, "ow", 2), 0);
-    CHECK_EQ(tdev_call(fd, 0, 99, NULL, 0, &in), 0);
-    CHECK_EQ(*(uint32_t *)in->data, 100);
-    CHECK_EQ(tdev_free(fd, in), 0);
     CHECK_EQ(lipc_handle_alive(0), 1);
     CHECK_EQ(lipc_handle_alive(lipc_gettid()), 1);
     CHECK_EQ(lipc_handle_alive(1), 0);          /* init: not a task of ours */
+    CHECK_EQ(tdev_call(fd, 0, 99, NULL, 0, &in), 0);   /* the server replies and exits */
+    CHECK_EQ(*(uint32_t *)in->data, 100);
+    CHECK_EQ(tdev_free(fd, in), 0);
     CHECK_EQ(lipc_test_wait(srv), 0);
     /* the CMS exited; the broker learns it asynchronously (pidfd) */
     for (int i = 0; i < 500 && lipc_handle_alive(0) != 0; i++)
