@@ -160,10 +160,12 @@ static const char *FeaName(Feature *f)
     (void)f;
     return "echoF";
 }
+static volatile int g_feaInited;   /* FeaInit runs after the service's Initialize */
 static void FeaInit(Feature *f, Service *parent, Identity id)
 {
     (void)parent;
     ((Fea *)f)->identity = id;
+    samgr_test_bump(&g_feaInited);
 }
 static void FeaStop(Feature *f, Identity id)
 {
@@ -192,6 +194,7 @@ static void Setup(void)
     WAIT_FOR(g_echo.inited, 1);
     WAIT_FOR(g_client.inited, 1);
     WAIT_FOR(g_third.inited, 1);
+    WAIT_FOR(g_feaInited, 1);
     CHECK_EQ(g_notask.inited, 1);
     CHECK(g_echo.identity.queueId != NULL);
     CHECK(g_echo.identity.queueId != g_client.identity.queueId);
