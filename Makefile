@@ -41,8 +41,11 @@ demo-core: build
 bench: build
 	@$(BUILD)/bench/lipc_bench $(BENCH_ARGS)
 
-install: build
-	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+# The pkg-config files carry the prefix: configure with it, then install.
+install: setup
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
