@@ -799,6 +799,13 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
         }
         if (ret && wait_reply)
             atomic_store(&ws->wait_tid, 0);
+        if (ret && ret != -ETIME && m.type == MT_REPLY) {
+            /* The reply was refused (e.g. it names a dead service): the
+             * request is freed below, so tell its caller now rather than
+             * let it wait for its timeout.  The replier still gets ret. */
+            IpcMsg f = { .type = MT_FAILED_REPLY, .target = m.target, .code = m.code, .flag = m.flag };
+            lipc_chan_send(t, route, &f, ts, LIPC_RENT_MSG, 0);
+        }
     }
 free_buf:
     if (free_off >= 0) {

@@ -5,6 +5,12 @@
 
 static struct lipc_test_broker g_brk;
 
+static void *tid_and_exit(void *arg)
+{
+    *(pid_t *)arg = lipc_gettid();
+    return NULL;
+}
+
 /* CMS server: echoes each request's data back with code+1; exits on code 99. */
 static int server_main(struct tsync *ready)
 {
@@ -29,6 +35,24 @@ static int server_main(struct tsync *ready)
         }
         if (in->code == 7) {
             CHECK_EQ(tdev_reply(fd, in, MT_FAILED_REPLY, NULL, 0), 0);
+            continue;
+        }
+        if (in->code == 8) {
+            /* a reply the broker must refuse (it names a dead thread as a
+             * service): the replier gets EINVAL, the caller a failed reply */
+            pthread_t th;
+            pid_t dead = 0;
+            CHECK(pthread_create(&th, NULL, tid_and_exit, &dead) == 0);
+            CHECK(pthread_join(th, NULL) == 0);
+            struct { uint64_t pad; SpecialObj o; } d = { 0 };
+            d.o.type = OBJ_SVC;
+            d.o.content.svc.handle = dead;
+            size_t off = 8;
+            IpcMsg m = { .type = MT_REPLY, .target.handle = (int32_t)in->taskID, .code = in->code,
+                         .timestamp = in->timestamp, .dataSz = sizeof(d), .data = &d, .spObjNum = 1,
+                         .offsets = &off };
+            IpcContent c = { .flag = SEND | BUFF_FREE, .outMsg = &m, .buffToFree = in };
+            CHECK_ERRNO(lipc_dev_ioctl(fd, IPC_SEND_RECV_MSG, &c), EINVAL);
             continue;
         }
         char buf[8192];
@@ -71,6 +95,11 @@ int main(void)
     /* failed reply -> ENOENT */
     IpcMsg *in = NULL;
     CHECK_EQ(tdev_call(fd, 0, 7, "x", 1, &in), -ENOENT);
+    /* a reply the broker refuses reaches us as a failed reply, not a timeout */
+    long long t0 = lipc_test_now_ms();
+    CHECK_EQ(tdev_call(fd, 0, 8, "x", 1, &in), -ENOENT);
+    printf("refused reply -> failed reply after %lld ms\n", lipc_test_now_ms() - t0);
+    CHECK(lipc_test_now_ms() - t0 < 4000);
     /* one-way requests */
     for (int i = 0; i < 100; i++)
         CHECK_EQ(tdev_oneway(fd, 0, 2, "ow", 2), 0);
