@@ -470,8 +470,13 @@ void brk_handle_packet(struct brk *b, struct bconn *c, void *pkt, int *fds, unsi
             r = -EEXIST;
         else {
             memcpy(&sz, pl, sizeof(sz));
-            c->proc->pool_size = sz;
-            r = 0;
+            /* as the device's mmap: whole pages, at most LITE_IPC_POOL_MAX_SIZE */
+            if (sz == 0 || sz % 4096 || sz > LITE_IPC_POOL_MAX_SIZE) {
+                r = -EINVAL;
+            } else {
+                c->proc->pool_size = sz;
+                r = 0;
+            }
         }
         reply(b, c, h, r, NULL, 0, NULL, 0);
         return;

@@ -424,7 +424,6 @@ struct bchan *brk_chan_get(struct brk *b, struct bproc *src, struct bproc *dst, 
         return NULL;
     }
     /* the receiver's pool size is its budget for each sender */
-    /* the receiver's pool size is its budget for each sender */
     uint64_t size = (dst->pool_size + 4095) & ~(uint64_t)4095;
     c->size = (uint32_t)size;
     c->ring_fd = new_memfd("liteipc-ring", LIPC_RING_HDR_SIZE + size);

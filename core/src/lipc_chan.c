@@ -545,7 +545,9 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
     uint64_t head = atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_acquire);
     if (head == c->cons)
         return 0;
-    if (head < c->cons || head - c->cons > c->size) {
+    /* measured from the released tail: a sender may not write over data
+     * we still hold (nor make us track more than one ring of it) */
+    if (head < c->cons || head - c->tail > c->size) {
         mark_broken(c, "ring head out of range");
         return 0;
     }
@@ -581,7 +583,9 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
                                       lipc_g.pool.size) {
                 break;                  /* keep room for replies: it waits in the ring */
             } else {
-                ib = lipc_inbox_get_locked((pid_t)e.target_tid, true);
+                /* a waiting thread has an inbox already: only a (granted)
+                 * request may need one made */
+                ib = lipc_inbox_get_locked((pid_t)e.target_tid, request);
                 drop = !ib;             /* not one of our threads */
                 /* a reply nobody waits for (late, or unsolicited) goes now,
                  * before it takes pool space */
