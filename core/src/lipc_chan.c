@@ -414,7 +414,7 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
         return -ENOMEM;             /* the receiver's budget for us is used up */
     }
     uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
-    atomic_store_explicit(&lipc_g.pub->slot[t->slot].cpu, (uint32_t)sched_getcpu(), memory_order_relaxed);
+    lipc_publish_cpu(&lipc_g.pub->slot[t->slot].cpu, sched_getcpu());
     if (need > to_end) {
         struct lipc_rent pad = { .len = (uint32_t)to_end, .kind = LIPC_RENT_PAD };
         memcpy(data + pos, &pad, sizeof(pad));

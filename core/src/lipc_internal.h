@@ -217,6 +217,14 @@ LIPC_HIDDEN void lipc_msg_retry_backlog(struct lipc_thr *t);
 LIPC_HIDDEN void lipc_msg_thread_gone(struct lipc_thr *t);
 
 LIPC_HIDDEN uint64_t lipc_now_ns(void);
+
+/* Publishes the CPU a thread runs on, in its public slot: stored only when it
+ * changed, so that the line peers read in the hot path stays shared. */
+static inline void lipc_publish_cpu(_Atomic uint32_t *slot_cpu, int cpu)
+{
+    if (cpu >= 0 && atomic_load_explicit(slot_cpu, memory_order_relaxed) != (uint32_t)cpu)
+        atomic_store_explicit(slot_cpu, (uint32_t)cpu, memory_order_relaxed);
+}
 LIPC_HIDDEN bool lipc_dev_is_fd_locked(int fd);
 
 #endif

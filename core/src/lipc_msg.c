@@ -592,7 +592,7 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
     uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : lipc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
     struct lipc_pub_slot *me = &lipc_g.pub->slot[t->slot];
     int mycpu = sched_getcpu();
-    atomic_store(&me->cpu, (uint32_t)mycpu);
+    lipc_publish_cpu(&me->cpu, mycpu);
     bool spun = false;
     for (;;) {
         if (t->backlog)
@@ -609,7 +609,6 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         if (!spun && spin_worthwhile(t, w, mycpu)) {
             /* hot path: no syscall while the peer answers within the budget */
             spun = true;
-            atomic_store(&me->spinning, 1);
             lipc_chan_spin_begin();
             uint64_t until = lipc_now_ns() + g_spin_ns;
             unsigned n = 0;
@@ -629,7 +628,6 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
                 __builtin_ia32_pause();
             }
             lipc_chan_spin_end();
-            atomic_store(&me->spinning, 0);
             if (r != 0)
                 return r < 0 ? r : 0;
         }
@@ -661,7 +659,7 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         } while (pr < 0 && errno == EINTR);
         atomic_store(&me->sleeping, 0);
         mycpu = sched_getcpu();
-        atomic_store(&me->cpu, (uint32_t)mycpu);
+        lipc_publish_cpu(&me->cpu, mycpu);
         spun = false;
         if (pr < 0)
             return -errno;

@@ -162,7 +162,7 @@ struct lipc_pub_slot {
     _Atomic uint32_t dead;
     _Atomic uint32_t sleeping;    /* owner blocked (Dekker flag for wake-ups) */
     _Atomic uint32_t cpu;         /* last CPU the owner ran on */
-    _Atomic uint32_t spinning;    /* owner busy-polling for a message */
+    _Atomic uint32_t spare;
     _Atomic uint32_t sleep_seq;   /* owner: bumped each time it goes to sleep */
     uint32_t pad[9];
 };
