@@ -1,5 +1,5 @@
 /*
- * Reproducer (fails until fixed in core/ + broker/): a sender with a channel
+ * Regression test (was a reproducer): a sender with a channel
  * to a process reaches every thread of that process, bypassing the access
  * table, by writing the target tid of its ring entries itself.
  *
@@ -17,8 +17,7 @@
  * handle fails with EACCES (the broker says no); then M writes a one-way
  * MT_REQUEST with target_tid = T2 straight into its ring to S and makes one
  * more call to handle 0 (S's main thread consumes the ring and wakes T2).
- * Expected: T2 never receives a request from M.  Today: it does (T2 reports
- * it and the test fails).  LIPC_ACCESS_CONTROL=1 targets the CMS thread instead
+ * Expected: T2 never receives a request from M.  Fixed: receivers accept a request only for a thread the broker granted on that channel (EV_GRANT at route time).  LIPC_ACCESS_CONTROL=1 targets the CMS thread instead
  * (control: passes).
  */
 #include "lipc_dev_util.h"

@@ -1,5 +1,5 @@
 /*
- * Reproducer (fails until fixed in core/): broker-path messages that carry a
+ * Regression test (was a reproducer): broker-path messages that carry a
  * ticket nobody redeems stay in the receiver's pool forever; once it is
  * full, the receiver's calls fail.
  *
@@ -17,12 +17,13 @@
  * speaking the broker protocol itself: it sends empty MT_REPLY messages with
  * ticket 0x7777 to the coordinator's thread until the broker says ENOMEM
  * (512 of them for a 64 KiB pool); the coordinator, a plain client of S.  Expected: its calls to
- * S keep working.  Today: they fail with ETIME.  LIPC_HELD_DOS_CONTROL=1
+ * S keep working.  Fixed: the broker refuses replies towards a process that did not ask and tickets on anything but requests; a reply is taken only by a thread waiting for it; a held message whose ticket never comes is delivered after 1 s.  LIPC_HELD_DOS_CONTROL=1
  * sends the same messages with ticket 0 (control: the runtime drops replies
  * nobody waits for; passes).
  */
 #include "lipc_dev_util.h"
 #include "lipc_proto.h"
+#include "lipc_raw.h"
 
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -53,69 +54,6 @@ static int server_main(void *arg)
     }
 }
 
-/* ---- the broker protocol, spoken by hand --------------------------------- */
-
-static int raw_connect(void)
-{
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    size_t n = strlen(g_brk.sock);
-    CHECK(n < sizeof(a.sun_path));
-    memcpy(a.sun_path, g_brk.sock, n + 1);
-    int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    CHECK(s >= 0);
-    CHECK(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0);
-    return s;
-}
-
-/* Sends a request, waits for its reply; returns the result, reply payload
- * in out, descriptors in fds. */
-static int raw_rpc(int s, uint32_t op, const void *pl, uint32_t len, void *out, size_t outcap, int *fds,
-                   unsigned *nfds)
-{
-    static uint64_t seq;
-    struct lipc_hdr h = { .op = op, .seq = ++seq, .len = len };
-    struct iovec v[2] = { { &h, sizeof(h) }, { (void *)pl, len } };
-    struct msghdr m = { .msg_iov = v, .msg_iovlen = len ? 2 : 1 };
-    CHECK(sendmsg(s, &m, MSG_NOSIGNAL) == (ssize_t)(sizeof(h) + len));
-    for (;;) {
-        char buf[4096];
-        union {
-            char b[CMSG_SPACE(sizeof(int) * 8)];
-            struct cmsghdr align;
-        } u;
-        struct iovec rv = { buf, sizeof(buf) };
-        struct msghdr rm = { .msg_iov = &rv, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
-        ssize_t n = recvmsg(s, &rm, MSG_CMSG_CLOEXEC);
-        CHECK(n >= (ssize_t)sizeof(struct lipc_hdr));
-        struct lipc_hdr rh;
-        memcpy(&rh, buf, sizeof(rh));
-        unsigned got = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&rm); c; c = CMSG_NXTHDR(&rm, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                continue;
-            unsigned cnt = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-            for (unsigned i = 0; i < cnt; i++) {
-                int fd;
-                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                if (fds && nfds && got < *nfds)
-                    fds[got++] = fd;
-                else
-                    close(fd);
-            }
-        }
-        if (rh.op != (op | LIPC_OP_REPLY) || rh.seq != h.seq) {       /* an event: not ours */
-            for (unsigned i = 0; i < got; i++)
-                close(fds[i]);
-            continue;
-        }
-        if (nfds)
-            *nfds = got;
-        if (out)
-            memcpy(out, buf + sizeof(rh), rh.len < outcap ? rh.len : outcap);
-        return rh.result;
-    }
-}
-
 struct mal_args {
     pid_t victim;
     struct tsync done, go;
@@ -124,18 +62,18 @@ struct mal_args {
 static int mal_main(void *arg)
 {
     struct mal_args *a = arg;
-    int pc = raw_connect();
+    int pc = lipc_raw_connect(g_brk.sock);
     int fds[8];
     unsigned nfds = 8;
-    CHECK_EQ(raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
     uint64_t pool = POOL;
-    CHECK_EQ(raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
-    int tc = raw_connect();
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
+    int tc = lipc_raw_connect(g_brk.sock);
     uint32_t tid = (uint32_t)lipc_gettid();
     nfds = 8;
-    CHECK_EQ(raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
+    CHECK_EQ(lipc_raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
     static struct {
@@ -149,7 +87,7 @@ static int mal_main(void *arg)
     uint32_t sent = 0;
     for (int i = 0; i < 4096; i++) {
         struct lipc_send_ack ack;
-        int r = raw_rpc(tc, LIPC_OP_SEND, &m, sizeof(m), &ack, sizeof(ack), NULL, NULL);
+        int r = lipc_raw_rpc(tc, LIPC_OP_SEND, &m, sizeof(m), &ack, sizeof(ack), NULL, NULL);
         if (r == -ENOMEM)
             break;                          /* the victim's pool is full */
         if (r == -EINVAL && i == 0) {

@@ -1,5 +1,5 @@
 /*
- * Reproducer (fails until fixed in core/): forged requests for a thread that
+ * Regression test (was a reproducer): forged requests for a thread that
  * only makes calls fill its process's pool for good, and its calls fail from
  * then on.
  *
@@ -17,11 +17,12 @@
  * speaking the broker protocol itself: it takes a reply route to the
  * coordinator's thread and fills the ring with one-way MT_REQUEST entries
  * for it; the coordinator, a plain client of S.  Expected: the coordinator's
- * calls to S keep working.  Today: they fail with ETIME.
+ * calls to S keep working.  Fixed: requests need a broker grant for their target thread, reply routes go only towards a process that asked, and requests may not use the pool's reply reserve.
  * LIPC_POOL_DOS_CONTROL=1 writes 10 requests only (control: passes).
  */
 #include "lipc_dev_util.h"
 #include "lipc_proto.h"
+#include "lipc_raw.h"
 
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -52,69 +53,6 @@ static int server_main(void *arg)
     }
 }
 
-/* ---- the broker protocol, spoken by hand --------------------------------- */
-
-static int raw_connect(void)
-{
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    size_t n = strlen(g_brk.sock);
-    CHECK(n < sizeof(a.sun_path));
-    memcpy(a.sun_path, g_brk.sock, n + 1);
-    int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    CHECK(s >= 0);
-    CHECK(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0);
-    return s;
-}
-
-/* Sends a request, waits for its reply; returns the result, reply payload
- * in out, descriptors in fds. */
-static int raw_rpc(int s, uint32_t op, const void *pl, uint32_t len, void *out, size_t outcap, int *fds,
-                   unsigned *nfds)
-{
-    static uint64_t seq;
-    struct lipc_hdr h = { .op = op, .seq = ++seq, .len = len };
-    struct iovec v[2] = { { &h, sizeof(h) }, { (void *)pl, len } };
-    struct msghdr m = { .msg_iov = v, .msg_iovlen = len ? 2 : 1 };
-    CHECK(sendmsg(s, &m, MSG_NOSIGNAL) == (ssize_t)(sizeof(h) + len));
-    for (;;) {
-        char buf[4096];
-        union {
-            char b[CMSG_SPACE(sizeof(int) * 8)];
-            struct cmsghdr align;
-        } u;
-        struct iovec rv = { buf, sizeof(buf) };
-        struct msghdr rm = { .msg_iov = &rv, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
-        ssize_t n = recvmsg(s, &rm, MSG_CMSG_CLOEXEC);
-        CHECK(n >= (ssize_t)sizeof(struct lipc_hdr));
-        struct lipc_hdr rh;
-        memcpy(&rh, buf, sizeof(rh));
-        unsigned got = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&rm); c; c = CMSG_NXTHDR(&rm, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                continue;
-            unsigned cnt = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-            for (unsigned i = 0; i < cnt; i++) {
-                int fd;
-                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                if (fds && nfds && got < *nfds)
-                    fds[got++] = fd;
-                else
-                    close(fd);
-            }
-        }
-        if (rh.op != (op | LIPC_OP_REPLY) || rh.seq != h.seq) {       /* an event: not ours */
-            for (unsigned i = 0; i < got; i++)
-                close(fds[i]);
-            continue;
-        }
-        if (nfds)
-            *nfds = got;
-        if (out)
-            memcpy(out, buf + sizeof(rh), rh.len < outcap ? rh.len : outcap);
-        return rh.result;
-    }
-}
-
 struct mal_args {
     pid_t victim;
     struct tsync done, go;
@@ -123,24 +61,24 @@ struct mal_args {
 static int mal_main(void *arg)
 {
     struct mal_args *a = arg;
-    int pc = raw_connect();
+    int pc = lipc_raw_connect(g_brk.sock);
     int fds[8];
     unsigned nfds = 8;
-    CHECK_EQ(raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
     uint64_t pool = POOL;
-    CHECK_EQ(raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
-    int tc = raw_connect();
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
+    int tc = lipc_raw_connect(g_brk.sock);
     uint32_t tid = (uint32_t)lipc_gettid();
     nfds = 8;
-    CHECK_EQ(raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
+    CHECK_EQ(lipc_raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
     struct lipc_route_req rq = { .handle = a->victim, .is_reply = 1, .dst_pid = (uint32_t)a->victim };
     struct lipc_route_ack ack;
     nfds = 8;
-    int r = raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds);
+    int r = lipc_raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds);
     if (r < 0) {
         printf("reply route without a request refused: %s\n", strerror(-r));
         tsync_post(&a->done, 0);

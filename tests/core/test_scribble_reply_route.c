@@ -1,5 +1,5 @@
 /*
- * Reproducer (fails until fixed in broker/ + core/): any process gets a
+ * Regression test (was a reproducer): any process gets a
  * direct channel to any task through a "reply" route, without access rights
  * and without having received a request, and sends it requests through it.
  *
@@ -17,10 +17,11 @@
  * that a request route to T2 is refused (EACCES), takes the reply route,
  * writes one one-way MT_REQUEST for T2 into the ring and writes T2's wake
  * eventfd.  Expected: the reply route is refused, or T2 never receives a
- * request from M.  Today: T2 receives it (the test fails).
+ * request from M.  Fixed: the broker gives a reply route only towards a process that has a channel to the replier, and receivers accept requests only for granted threads.
  */
 #include "lipc_dev_util.h"
 #include "lipc_proto.h"
+#include "lipc_raw.h"
 
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -71,69 +72,6 @@ static int server_main(void *arg)
     }
 }
 
-/* ---- the broker protocol, spoken by hand --------------------------------- */
-
-static int raw_connect(void)
-{
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    size_t n = strlen(g_brk.sock);
-    CHECK(n < sizeof(a.sun_path));
-    memcpy(a.sun_path, g_brk.sock, n + 1);
-    int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    CHECK(s >= 0);
-    CHECK(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0);
-    return s;
-}
-
-/* Sends a request, waits for its reply; returns the result, reply payload
- * in out, descriptors in fds. */
-static int raw_rpc(int s, uint32_t op, const void *pl, uint32_t len, void *out, size_t outcap, int *fds,
-                   unsigned *nfds)
-{
-    static uint64_t seq;
-    struct lipc_hdr h = { .op = op, .seq = ++seq, .len = len };
-    struct iovec v[2] = { { &h, sizeof(h) }, { (void *)pl, len } };
-    struct msghdr m = { .msg_iov = v, .msg_iovlen = len ? 2 : 1 };
-    CHECK(sendmsg(s, &m, MSG_NOSIGNAL) == (ssize_t)(sizeof(h) + len));
-    for (;;) {
-        char buf[4096];
-        union {
-            char b[CMSG_SPACE(sizeof(int) * 8)];
-            struct cmsghdr align;
-        } u;
-        struct iovec rv = { buf, sizeof(buf) };
-        struct msghdr rm = { .msg_iov = &rv, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
-        ssize_t n = recvmsg(s, &rm, MSG_CMSG_CLOEXEC);
-        CHECK(n >= (ssize_t)sizeof(struct lipc_hdr));
-        struct lipc_hdr rh;
-        memcpy(&rh, buf, sizeof(rh));
-        unsigned got = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&rm); c; c = CMSG_NXTHDR(&rm, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                continue;
-            unsigned cnt = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-            for (unsigned i = 0; i < cnt; i++) {
-                int fd;
-                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                if (fds && nfds && got < *nfds)
-                    fds[got++] = fd;
-                else
-                    close(fd);
-            }
-        }
-        if (rh.op != (op | LIPC_OP_REPLY) || rh.seq != h.seq) {       /* an event: not ours */
-            for (unsigned i = 0; i < got; i++)
-                close(fds[i]);
-            continue;
-        }
-        if (nfds)
-            *nfds = got;
-        if (out)
-            memcpy(out, buf + sizeof(rh), rh.len < outcap ? rh.len : outcap);
-        return rh.result;
-    }
-}
-
 struct mal_args {
     pid_t t2, srv;
 };
@@ -141,18 +79,18 @@ struct mal_args {
 static int mal_main(void *arg)
 {
     const struct mal_args *a = arg;
-    int pc = raw_connect();
+    int pc = lipc_raw_connect(g_brk.sock);
     int fds[8];
     unsigned nfds = 8;
-    CHECK_EQ(raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
     uint64_t pool = POOL;
-    CHECK_EQ(raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
-    int tc = raw_connect();
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
+    int tc = lipc_raw_connect(g_brk.sock);
     uint32_t tid = (uint32_t)lipc_gettid();
     nfds = 8;
-    CHECK_EQ(raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
+    CHECK_EQ(lipc_raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
 
@@ -160,11 +98,11 @@ static int mal_main(void *arg)
     struct lipc_route_req rq = { .handle = a->t2 };
     struct lipc_route_ack ack;
     nfds = 8;
-    CHECK_EQ(raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds), -EACCES);
+    CHECK_EQ(lipc_raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds), -EACCES);
     /* a "reply" route to T2, though T2 never sent us a request */
     rq = (struct lipc_route_req){ .handle = a->t2, .is_reply = 1, .dst_pid = (uint32_t)a->srv };
     nfds = 8;
-    int r = raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds);
+    int r = lipc_raw_rpc(tc, LIPC_OP_ROUTE, &rq, sizeof(rq), &ack, sizeof(ack), fds, &nfds);
     if (r < 0) {
         printf("reply route without a request refused: %s\n", strerror(-r));
         return 0;                           /* fixed */

@@ -1,5 +1,5 @@
 /*
- * Reproducer (fails until fixed in core/): one forged TICKET entry in a
+ * Regression test (was a reproducer): one forged TICKET entry in a
  * sender's ring blocks the receiver's receive loop for every other client.
  *
  * A ticket entry stands for a broker-path message of the same sender that
@@ -18,7 +18,7 @@
  * ticket number nobody sends to its ring (straight into its own read-write
  * mapping) and publishes head; an honest client H (this process).
  * Expected: H's calls keep succeeding (the bogus ticket may hold back M's own
- * later messages, nobody else's).  Today: H's call fails with ETIME.
+ * later messages, nobody else's).  Fixed: an unresolved ticket is waited for 50 ms at most, then dropped.
  * LIPC_TICKET_CONTROL=1 writes the same entry as a PAD (control: passes).
  */
 #include "lipc_dev_util.h"
