@@ -6,9 +6,10 @@
  *   mode 2: runs a second thread that makes a call and exits, then exits;
  *   mode 3: is SIGKILLed in the middle of a call (the CMS holds it), after
  *           which the CMS replies into the void (EINVAL or 0).
- * Afterwards the broker has exactly its baseline number of descriptors,
- * threads, memfd descriptors and memfd:liteipc mappings.  (The same for
- * this process, the server of all those calls, is test_leak_server's.)
+ * Afterwards the broker AND this process (the server of all those calls)
+ * have exactly their baseline number of descriptors, threads, memfd
+ * descriptors and memfd:liteipc mappings: nothing set up for a client
+ * outlives it.  LEAK_DUMP=1 prints what this process has left over.
  */
 #include "lipc_dev_util.h"
 
@@ -178,17 +179,28 @@ int main(void)
     struct res b1, s1;
     for (int i = 0; i < 300; i++) {
         b1 = measure(g_brk.pid);
-        if (same(b0, b1))
+        s1 = measure(getpid());
+        if (same(b0, b1) && same(s0, s1))
             break;
         usleep(10000);
     }
+    if (getenv("LEAK_DUMP")) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "ls -l /proc/%d/fd | awk '{print $NF}' | sed 's/[0-9]*//g' | sort | uniq -c >&2", getpid());
+        CHECK(system(cmd) == 0);
+        snprintf(cmd, sizeof(cmd), "grep memfd /proc/%d/maps | awk '{print $2, $6, $7}' | sort | uniq -c >&2", getpid());
+        CHECK(system(cmd) == 0);
+    }
     print("broker", "after", b1);
-    s1 = measure(getpid());
     print("server", "after", s1);
     CHECK_EQ(b1.fds, b0.fds);
     CHECK_EQ(b1.memfds, b0.memfds);
     CHECK_EQ(b1.maps, b0.maps);
     CHECK_EQ(b1.tasks, b0.tasks);
+    CHECK_EQ(s1.fds, s0.fds);
+    CHECK_EQ(s1.memfds, s0.memfds);
+    CHECK_EQ(s1.maps, s0.maps);
+    CHECK_EQ(s1.tasks, s0.tasks);
 
     CHECK_EQ(tdev_oneway(g_fd, 0, C_QUIT, NULL, 0), 0);
     tthread_join(ct);
