@@ -340,8 +340,7 @@ static void op_send(struct brk *b, struct bconn *c, const struct lipc_hdr *h, ch
     nfds = 0;                   /* now owned by the packet */
     pk->pool_need = (uint32_t)need;
     brk_deliver(b, dst, pk);
-    struct lipc_send_ack ack = { (uint32_t)dp->pid, (uint32_t)dst->tid };
-    reply(b, c, h, 0, &ack, sizeof(ack), NULL, 0);
+    reply(b, c, h, 0, NULL, 0, NULL, 0);
     return;
 out:
     lipc_close_fds(fds, nfds);

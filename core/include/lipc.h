@@ -59,8 +59,8 @@ LIPC_EXPORT int lipc_dev_ioctl(int fd, unsigned long request, void *arg);
 /* close(fd) on the device descriptor. */
 LIPC_EXPORT int lipc_dev_close(int fd);
 
-/* read/write are not implemented by the driver: -1/EINVAL... kept for the
- * preload library. */
+/* read()/write() on the device: the driver has none, so -1/EINVAL (EBADF for
+ * a descriptor that is not the device), as on LiteOS-A. */
 LIPC_EXPORT ssize_t lipc_dev_read(int fd, void *buf, size_t n);
 LIPC_EXPORT ssize_t lipc_dev_write(int fd, const void *buf, size_t n);
 

@@ -332,12 +332,10 @@ static int check_reply_locked(const IpcMsg *reply, long req_off)
     return 0;
 }
 
-struct send_result {
-    uint32_t dst_pid, dst_tid;
-};
-
+/* The broker path, for messages with special objects.  The route was
+ * resolved before (access checked, ticket channel known). */
 static int send_via_broker(struct lipc_thr *t, const IpcMsg *m, uint64_t ts, uint32_t reply_pid,
-                           bool sync, uint64_t ticket, struct send_result *res)
+                           bool sync, uint64_t ticket)
 {
     struct lipc_wire_msg wm = {
         .type = (uint32_t)m->type, .code = m->code, .flag = m->flag, .data_sz = m->dataSz,
@@ -402,13 +400,8 @@ static int send_via_broker(struct lipc_thr *t, const IpcMsg *m, uint64_t ts, uin
         iov[iovcnt++] = (struct iovec){ offs, m->spObjNum * sizeof(uint64_t) };
     if (ptr_total)
         iov[iovcnt++] = (struct iovec){ ptrbuf, ptr_total };
-    struct lipc_send_ack ack = { 0 };
-    int r = lipc_rpc(t, LIPC_OP_SEND, iov, iovcnt, fds, nfds, &ack, sizeof(ack), NULL, NULL);
+    int r = lipc_rpc(t, LIPC_OP_SEND, iov, iovcnt, fds, nfds, NULL, 0, NULL, NULL);
     free(ptrbuf);
-    if (r >= 0 && res) {
-        res->dst_pid = ack.dst_pid;
-        res->dst_tid = ack.dst_tid;
-    }
     return r < 0 ? r : 0;
 }
 
@@ -789,8 +782,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
             struct lipc_chan_out *ch = route->chan;
             pthread_mutex_lock(&ch->lock);
             uint64_t ticket = is_reply ? 0 : ++ch->next_ticket;
-            struct send_result res = { 0 };
-            ret = send_via_broker(t, &m, ts, reply_pid, wait_reply, ticket, &res);
+            ret = send_via_broker(t, &m, ts, reply_pid, wait_reply, ticket);
             pthread_mutex_unlock(&ch->lock);
             if (ret == 0 && ticket)
                 ret = lipc_chan_send(t, route, &m, ts, LIPC_RENT_TICKET, ticket);

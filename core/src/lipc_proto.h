@@ -31,10 +31,9 @@ enum lipc_op {
     LIPC_OP_SET_CMS,          /* {maxMsgSize}                                */
     LIPC_OP_CMS_CMD,          /* CmsCmdContent -> CmsCmdContent              */
     LIPC_OP_SET_IPC_THREAD,   /* {} -> result = tid                          */
-    LIPC_OP_SEND,             /* lipc_wire_msg + payload, fds -> lipc_send_ack */
+    LIPC_OP_SEND,             /* lipc_wire_msg + payload, fds -> result only */
     LIPC_OP_ROUTE,            /* lipc_route_req -> lipc_route_ack, fds       */
     LIPC_OP_TASK_ALIVE,       /* {int32 handle} -> 1 alive, 0 gone           */
-    LIPC_OP_THREAD_EXIT,      /* {} (thread connection about to close)       */
 
     LIPC_OP_EV_MSG = 0x100,   /* event: lipc_wire_msg + payload, fds         */
     LIPC_OP_EV_CHANNEL,       /* event: lipc_chan_ev, fds: ring (ro), ret (rw), src page (ro) */
@@ -78,11 +77,6 @@ struct lipc_wire_msg {
 };
 
 #define LIPC_WF_SYNC 1u          /* the sender waits for the reply */
-
-struct lipc_send_ack {
-    uint32_t dst_pid;         /* process the message went to */
-    uint32_t dst_tid;
-};
 
 /* Route request: the direct path to a task. */
 struct lipc_route_req {
@@ -162,9 +156,8 @@ struct lipc_pub_slot {
     _Atomic uint32_t dead;
     _Atomic uint32_t sleeping;    /* owner blocked (Dekker flag for wake-ups) */
     _Atomic uint32_t cpu;         /* last CPU the owner ran on */
-    _Atomic uint32_t spare;
     _Atomic uint32_t sleep_seq;   /* owner: bumped each time it goes to sleep */
-    uint32_t pad[9];
+    uint32_t pad[10];
 };
 
 struct lipc_pub_page {

@@ -6,7 +6,7 @@ import sys
 
 TID, PID, HELPER = 0xFFFFFFF1, 0xFFFFFFF2, 0xFFFFFFF3
 HANGUP = 0x3F
-HELLO_PROC, HELLO_THREAD, MMAP, SET_CMS, CMS_CMD, SET_IPC_THREAD, SEND, ROUTE, CHECK_TID, THREAD_EXIT = range(1, 11)
+HELLO_PROC, HELLO_THREAD, MMAP, SET_CMS, CMS_CMD, SET_IPC_THREAD, SEND, ROUTE, TASK_ALIVE, UNKNOWN_OP = range(1, 11)
 REQ, REPLY, FAILED = 0, 1, 2
 OBJ_FD, OBJ_PTR, OBJ_SVC = 0, 1, 2
 CMS_GEN_HANDLE, CMS_REMOVE_HANDLE, CMS_ADD_ACCESS = 0, 1, 2
@@ -62,8 +62,8 @@ seeds["seed-wrong-conn"] = b"\x01" + pkt(0, SEND, wire()) + pkt(2, ROUTE, b"\0" 
 seeds["seed-big-pool"] = b"\x00" + pkt(0, HELLO_PROC) + pkt(0, MMAP, struct.pack("<Q", (1 << 32) + 4096)) + \
     pkt(1, HELLO_THREAD, struct.pack("<I", TID)) + pkt(1, SET_CMS, struct.pack("<Q", 4096)) + \
     pkt(1, ROUTE, struct.pack("<IIII", TID, 0, 0, 0))
-seeds["seed-events"] = b"\x03" + pkt(1, 0x81) + pkt(1, 0x40) + pkt(1, CHECK_TID, struct.pack("<II", PID, TID)) + \
-    pkt(1, THREAD_EXIT)
+seeds["seed-events"] = b"\x03" + pkt(1, 0x81) + pkt(1, 0x40) + pkt(1, TASK_ALIVE, struct.pack("<i", TID)) + \
+    pkt(1, UNKNOWN_OP)
 
 seeds["seed-two-tasks"] = b"\x03" + pkt(2, HELLO_THREAD, struct.pack("<I", HELPER)) + \
     pkt(1, SEND, wire(data=b"x", handle=HELPER)) + pkt(2, SEND, wire(typ=REPLY, handle=TID, pid=PID, ts=1)) + \

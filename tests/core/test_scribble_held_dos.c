@@ -86,8 +86,7 @@ static int mal_main(void *arg)
      * fill every hole of the victim's pool */
     uint32_t sent = 0;
     for (int i = 0; i < 4096; i++) {
-        struct lipc_send_ack ack;
-        int r = lipc_raw_rpc(tc, LIPC_OP_SEND, &m, sizeof(m), &ack, sizeof(ack), NULL, NULL);
+        int r = lipc_raw_rpc(tc, LIPC_OP_SEND, &m, sizeof(m), NULL, 0, NULL, NULL);
         if (r == -ENOMEM)
             break;                          /* the victim's pool is full */
         if (r == -EINVAL && i == 0) {
