@@ -4,7 +4,7 @@
 #    replays fuzz/corpus/ring and fuzz/crashes/ring as a ctest;
 #  - fuzz_ring: the libFuzzer binary (clang), a custom target outside ALL.
 # ring_fuzz.c is a unity build: it #includes core/src/lipc_chan.c and
-# core/src/lipc_msg.c (their parsers are static) and links the rest of the
+# core/src/lipc_rx.c and core/src/lipc_msg.c (their parsers are static) and links the rest of the
 # runtime's sources.
 set(LIPC_RING_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(LIPC_RING_FUZZ_CORE

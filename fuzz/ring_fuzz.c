@@ -2,13 +2,13 @@
  * ring_fuzz.c - libFuzzer target for the direct-path ring consumer: the code
  * that parses entries another process (the sender) wrote into a ring we map
  * read-only (consume_one() in core/src/lipc_chan.c), and the receive/release
- * path that follows (pick_locked(), block_free_locked() in lipc_msg.c, the
+ * path that follows (pick_locked(), lipc_rx_free_locked() in lipc_msg.c, the
  * span bookkeeping that advances the return page's tail).  Broker-path
  * messages can be mixed in (materialise_locked(), the parser of EV_MSG
  * packets, which also resolves the ring's TICKET placeholders).
  *
  * Unity build: consume_one() and friends are static, so this file includes
- * lipc_chan.c and lipc_msg.c; the rest of the runtime (lipc_dev.c,
+ * lipc_chan.c, lipc_rx.c and lipc_msg.c; the rest of the runtime (lipc_dev.c,
  * lipc_pool.c, lipc_conn.c) is linked normally.  No broker, no sockets: the
  * runtime state a receiver has is built by hand (a real pool from
  * lipc_pool_init, lipc_g.rx, one inbound channel whose ring is an anonymous
@@ -58,6 +58,7 @@
  * receiver's memory grow without bound; reproducer in fuzz/crashes/ring/).
  */
 #include "../core/src/lipc_chan.c"
+#include "../core/src/lipc_rx.c"
 #include "../core/src/lipc_msg.c"
 
 #include <stddef.h>
@@ -145,7 +146,7 @@ static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
     if (off < 0)
         fz_fail("picked message is not a pool block");
     const IpcMsg *m = lipc_pool_rw(&lipc_g.pool, (size_t)off);
-    const struct lipc_rxinfo *rx = rx_at((size_t)off);
+    const struct lipc_rxinfo *rx = lipc_rx_at((size_t)off);
     if (rx->kind != LIPC_RX_MSG || !rx->user)
         fz_fail("handed-out block is not a message of the user's");
     if (!rx->chan) {                /* broker path: everything inside its block */
@@ -167,7 +168,7 @@ static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
             memcpy(&o, (const char *)m->data + offs[i], sizeof(o));
             if (o.type == OBJ_PTR) {
                 long po = lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
-                if (po < 0 || rx_at((size_t)po)->kind != LIPC_RX_PTR || !rx_at((size_t)po)->user ||
+                if (po < 0 || lipc_rx_at((size_t)po)->kind != LIPC_RX_PTR || !lipc_rx_at((size_t)po)->user ||
                     o.content.ptr.buffSz > block_len((size_t)po))
                     fz_fail("OBJ_PTR buffer is not a block of its own");
                 touch(o.content.ptr.buff, o.content.ptr.buffSz);
@@ -197,11 +198,11 @@ static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
 static void user_free(size_t off)
 {
     IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
-    if (!rx_at(off)->user)
+    if (!lipc_rx_at(off)->user)
         fz_fail("held message not marked as the user's");
     size_t ptrs[IPC_MSG_OBJECT_NUM_MAX];
     unsigned nptr = 0;
-    if (!rx_at(off)->chan) {
+    if (!lipc_rx_at(off)->chan) {
         const size_t *offs = m->offsets;
         for (uint32_t i = 0; i < m->spObjNum; i++) {
             SpecialObj o;
@@ -212,11 +213,11 @@ static void user_free(size_t off)
                 ptrs[nptr++] = (size_t)lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
         }
     }
-    rx_at(off)->user = 0;
-    block_free_locked(off, false);
+    lipc_rx_at(off)->user = 0;
+    lipc_rx_free_locked(off, false);
     for (unsigned i = 0; i < nptr; i++) {
-        rx_at(ptrs[i])->user = 0;
-        block_free_locked(ptrs[i], false);
+        lipc_rx_at(ptrs[i])->user = 0;
+        lipc_rx_free_locked(ptrs[i], false);
     }
 }
 
@@ -383,7 +384,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check_msg(c, m);
                 long off = lipc_pool_lookup(&lipc_g.pool, m);
                 if (m->type != MT_REPLY || m->timestamp != ts ||
-                    (rx_at((size_t)off)->src_pid != (uint32_t)c->src_pid && rx_at((size_t)off)->src_pid != 0))
+                    (lipc_rx_at((size_t)off)->src_pid != (uint32_t)c->src_pid && lipc_rx_at((size_t)off)->src_pid != 0))
                     fz_fail("sync pick handed out a non-matching message");
                 user_free((size_t)off);
             } else if (k < 0 && k != -ENOENT && k != -EOWNERDEAD) {

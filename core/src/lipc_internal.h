@@ -211,7 +211,29 @@ LIPC_HIDDEN struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create);
 LIPC_HIDDEN bool lipc_awaits_reply(const struct lipc_thr *t, uint64_t ts);
 LIPC_HIDDEN int lipc_q_push(struct lipc_q *q, struct lipc_qent e);
 
-/* Message layer (lipc_msg.c). */
+/* Received blocks (lipc_rx.c).  Lock held for the _locked ones. */
+LIPC_HIDDEN struct lipc_rxinfo *lipc_rx_at(size_t off);
+/* Frees a received block; rollback also undoes what a message never handed
+ * out still holds (its descriptors, its OBJ_PTR buffers). */
+LIPC_HIDDEN void lipc_rx_free_locked(size_t off, bool rollback);
+/* Marks a message and its OBJ_PTR buffers as the user's (BUFF_FREE-able). */
+LIPC_HIDDEN void lipc_rx_hand_out_locked(size_t off);
+
+static inline struct lipc_qent lipc_q_at(const struct lipc_q *q, uint32_t i) { return q->v[(q->head + i) % q->cap]; }
+static inline void lipc_q_set(struct lipc_q *q, uint32_t i, struct lipc_qent e) { q->v[(q->head + i) % q->cap] = e; }
+static inline void lipc_q_remove(struct lipc_q *q, uint32_t i)
+{
+    if (i == 0) {                       /* the common case: pop the head */
+        q->head = (q->head + 1) % q->cap;
+        __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);   /* peeked by spinners */
+        return;
+    }
+    for (uint32_t j = i; j + 1 < q->n; j++)
+        q->v[(q->head + j) % q->cap] = q->v[(q->head + j + 1) % q->cap];
+    __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);
+}
+
+/* Message layer (lipc_msg.c, lipc_rx.c). */
 LIPC_HIDDEN void lipc_msg_on_event(struct lipc_thr *t, void *pkt, int *fds, unsigned nfds);
 LIPC_HIDDEN void lipc_msg_retry_backlog(struct lipc_thr *t);
 LIPC_HIDDEN void lipc_msg_thread_gone(struct lipc_thr *t);

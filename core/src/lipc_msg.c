@@ -15,284 +15,8 @@
 #include <poll.h>
 #include <sched.h>
 
-#define ALIGN8(x) (((x) + 7u) & ~7u)
 #define LIPC_TICKET_WAIT_NS (50 * 1000000ull)  /* how long a ticket may wait for its message */
 #define LIPC_HELD_MAX_NS (1000 * 1000000ull)   /* how long a message may wait for its ticket */
-
-static size_t msg_block_size(uint32_t data_sz, uint32_t nobj)
-{
-    return sizeof(IpcMsg) + ALIGN8((size_t)data_sz) + (size_t)nobj * sizeof(size_t);
-}
-
-static struct lipc_rxinfo *rx_at(size_t off)
-{
-    return &lipc_g.rx[off / LIPC_POOL_UNIT];
-}
-
-static void publish_pool_usage(void)
-{
-    if (lipc_g.priv)
-        atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
-}
-
-/* Frees a received block and, for a message, what its objects still hold
- * when it was never handed out (rollback).  Lock held. */
-static void block_free_locked(size_t off, bool rollback)
-{
-    struct lipc_rxinfo *rx = rx_at(off);
-    if (rx->kind == LIPC_RX_MSG && rollback) {
-        IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
-        const size_t *offs = (const size_t *)((char *)m + sizeof(IpcMsg) + ALIGN8((size_t)m->dataSz));
-        char *data = (char *)m + sizeof(IpcMsg);
-        for (uint32_t i = 0; i < m->spObjNum; i++) {
-            SpecialObj o;
-            memcpy(&o, data + offs[i], sizeof(o));
-            if (o.type == OBJ_FD)
-                close((int)o.content.fd);
-            else if (o.type == OBJ_PTR && o.content.ptr.buff) {
-                long po = lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
-                if (po >= 0 && rx_at((size_t)po)->kind == LIPC_RX_PTR && !rx_at((size_t)po)->user) {
-                    memset(rx_at((size_t)po), 0, sizeof(*rx));
-                    lipc_pool_free(&lipc_g.pool, (size_t)po);
-                }
-            }
-        }
-    }
-    if (rx->chan)
-        lipc_chan_release_locked(rx->chan, rx->span_pos);
-    memset(rx, 0, sizeof(*rx));
-    lipc_pool_free(&lipc_g.pool, off);
-    publish_pool_usage();
-}
-
-/* Marks a message and its OBJ_PTR buffers as the user's. Lock held. */
-static void hand_out_locked(size_t off)
-{
-    IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
-    rx_at(off)->user = 1;
-    const size_t *offs = (const size_t *)((char *)m + sizeof(IpcMsg) + ALIGN8((size_t)m->dataSz));
-    char *data = (char *)m + sizeof(IpcMsg);
-    for (uint32_t i = 0; i < m->spObjNum; i++) {
-        SpecialObj o;
-        memcpy(&o, data + offs[i], sizeof(o));
-        if (o.type == OBJ_PTR && o.content.ptr.buff) {
-            long po = lipc_pool_lookup(&lipc_g.pool, o.content.ptr.buff);
-            if (po >= 0)
-                rx_at((size_t)po)->user = 1;
-        }
-    }
-}
-
-/* ---- queue ---------------------------------------------------------------- */
-
-static struct lipc_qent q_at(const struct lipc_q *q, uint32_t i) { return q->v[(q->head + i) % q->cap]; }
-
-static void q_set(struct lipc_q *q, uint32_t i, struct lipc_qent e) { q->v[(q->head + i) % q->cap] = e; }
-
-static void q_remove(struct lipc_q *q, uint32_t i)
-{
-    if (i == 0) {                       /* the common case: pop the head */
-        q->head = (q->head + 1) % q->cap;
-        __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);
-        return;
-    }
-    for (uint32_t j = i; j + 1 < q->n; j++)
-        q->v[(q->head + j) % q->cap] = q->v[(q->head + j + 1) % q->cap];
-    __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);
-}
-
-/* ---- events --------------------------------------------------------------- */
-
-/* Places a broker-path message in the pool.  Returns 0, -ENOMEM (pool full:
- * keep it for later) or -EPROTO (malformed: dropped). Lock held. */
-static int materialise_locked(struct lipc_thr *t, const void *pkt, int *fds, unsigned nfds)
-{
-    const struct lipc_hdr *h = pkt;
-    struct lipc_wire_msg wm;
-    if (h->len < sizeof(wm))
-        return -EPROTO;
-    memcpy(&wm, (const char *)pkt + sizeof(*h), sizeof(wm));
-    size_t need = sizeof(wm) + (size_t)wm.data_sz + (size_t)wm.sp_obj_num * 8 + wm.ptr_total;
-    if (wm.data_sz > LIPC_MAX_PACKET || wm.sp_obj_num > IPC_MSG_OBJECT_NUM_MAX ||
-        wm.ptr_total > LIPC_MAX_PACKET || need != h->len || wm.nfds != nfds)
-        return -EPROTO;
-    const char *data = (const char *)pkt + sizeof(*h) + sizeof(wm);
-    uint64_t woffs[IPC_MSG_OBJECT_NUM_MAX];         /* may be unaligned in the packet */
-    memcpy(woffs, data + wm.data_sz, (size_t)wm.sp_obj_num * 8);
-    const char *ptrs = data + wm.data_sz + (size_t)wm.sp_obj_num * 8;
-
-    if ((wm.type == MT_REPLY || wm.type == MT_FAILED_REPLY) && !lipc_awaits_reply(t, wm.timestamp))
-        return -EPROTO;                 /* a reply nobody waits for: dropped now */
-    if (wm.type != MT_REQUEST)
-        wm.ticket = 0;                  /* only requests are ordered by tickets */
-    if (wm.type == MT_REQUEST &&
-        lipc_g.pool.bytes_used + msg_block_size(wm.data_sz, wm.sp_obj_num) + LIPC_POOL_REPLY_RESERVE(lipc_g.pool.size) >
-            lipc_g.pool.size)
-        return -ENOMEM;                 /* keep room for replies: wait in the backlog */
-    long off = lipc_pool_alloc(&lipc_g.pool, msg_block_size(wm.data_sz, wm.sp_obj_num));
-    if (off < 0)
-        return -ENOMEM;
-    char *blk = lipc_pool_rw(&lipc_g.pool, (size_t)off);
-    const char *ublk = lipc_pool_ro(&lipc_g.pool, (size_t)off);
-    IpcMsg *m = (IpcMsg *)blk;
-    char *mdata = blk + sizeof(IpcMsg);
-    size_t *moffs = (size_t *)(mdata + ALIGN8((size_t)wm.data_sz));
-    memcpy(mdata, data, wm.data_sz);
-    unsigned fdi = 0;
-    size_t ptri = 0;
-    long ptr_blocks[IPC_MSG_OBJECT_NUM_MAX];
-    unsigned nptr = 0;
-    int err = 0;
-    for (uint32_t i = 0; i < wm.sp_obj_num && !err; i++) {
-        uint64_t o = woffs[i];
-        if (wm.data_sz < sizeof(SpecialObj) || o > wm.data_sz - sizeof(SpecialObj) ||
-            (i > 0 && o < woffs[i - 1] + sizeof(SpecialObj))) {
-            err = -EPROTO;
-            break;
-        }
-        moffs[i] = (size_t)o;
-        SpecialObj so;
-        memcpy(&so, mdata + o, sizeof(so));
-        if (so.type == OBJ_FD) {
-            if (fdi >= nfds) {
-                err = -EPROTO;
-                break;
-            }
-            so.content.fd = (uint32_t)fds[fdi];
-            fds[fdi++] = -1;            /* now owned by the message */
-        } else if (so.type == OBJ_PTR) {
-            uint32_t sz = so.content.ptr.buffSz;
-            if (sz == 0 || sz > wm.ptr_total - ptri) {
-                err = -EPROTO;
-                break;
-            }
-            long po = lipc_pool_alloc(&lipc_g.pool, sz);
-            if (po < 0) {
-                err = -ENOMEM;
-                break;
-            }
-            ptr_blocks[nptr++] = po;
-            memcpy(lipc_pool_rw(&lipc_g.pool, (size_t)po), ptrs + ptri, sz);
-            ptri += sz;
-            struct lipc_rxinfo *prx = rx_at((size_t)po);
-            prx->kind = LIPC_RX_PTR;
-            so.content.ptr.buff = lipc_pool_ro(&lipc_g.pool, (size_t)po);
-        }
-        memcpy(mdata + o, &so, sizeof(so));
-    }
-    if (err) {
-        /* undo: fds taken so far go back to the caller's array to be closed */
-        for (unsigned i = 0; i < nptr; i++) {
-            memset(rx_at((size_t)ptr_blocks[i]), 0, sizeof(struct lipc_rxinfo));
-            lipc_pool_free(&lipc_g.pool, (size_t)ptr_blocks[i]);
-        }
-        for (uint32_t i = 0, k = 0; i < wm.sp_obj_num && k < fdi; i++) {
-            SpecialObj so;
-            memcpy(&so, mdata + moffs[i], sizeof(so));
-            if (so.type == OBJ_FD)
-                fds[k++] = (int)so.content.fd;
-        }
-        lipc_pool_free(&lipc_g.pool, (size_t)off);
-        return err;
-    }
-    m->type = (MsgType)wm.type;
-    m->target.handle = wm.target_handle;
-    m->target.token = (uintptr_t)wm.target_token;
-    m->target.cookie = (uintptr_t)wm.target_cookie;
-    m->code = wm.code;
-    m->flag = wm.flag;
-    m->timestamp = wm.timestamp;
-    m->dataSz = wm.data_sz;
-    m->data = wm.data_sz ? (void *)(ublk + sizeof(IpcMsg)) : NULL;
-    m->spObjNum = wm.sp_obj_num;
-    m->offsets = wm.sp_obj_num ? (void *)(ublk + ((char *)moffs - blk)) : NULL;
-    m->processID = wm.pid;
-    m->taskID = wm.tid;
-    m->userID = wm.uid;
-    m->gid = wm.gid;
-    struct lipc_rxinfo *rx = rx_at((size_t)off);
-    rx->kind = LIPC_RX_MSG;
-    rx->user = 0;
-    rx->need = wm.pool_need;
-    rx->src_pid = wm.pid;
-    struct lipc_qent qe = { (uint32_t)off, wm.pid, wm.ticket, wm.ticket ? lipc_now_ns() : 0 };
-    if (lipc_q_push(wm.ticket ? &t->inbox->held : &t->inbox->q, qe) < 0) {
-        block_free_locked((size_t)off, true);
-        return -ENOMEM;
-    }
-    atomic_fetch_add(&lipc_g.priv->brk_recv, wm.pool_need);
-    publish_pool_usage();
-    return 0;
-}
-
-void lipc_msg_on_event(struct lipc_thr *t, void *pkt, int *fds, unsigned nfds)
-{
-    const struct lipc_hdr *h = pkt;
-    if (h->op != LIPC_OP_EV_MSG) {
-        lipc_close_fds(fds, nfds);
-        return;
-    }
-    pthread_mutex_lock(&lipc_g.lock);
-    int r = t->backlog ? -ENOMEM : materialise_locked(t, pkt, fds, nfds);
-    pthread_mutex_unlock(&lipc_g.lock);
-    if (r == -ENOMEM) {
-        /* The pool is full (the user holds too many messages): keep the raw
-         * packet, in order, until BUFF_FREE makes room.  Never dropped. */
-        struct lipc_backlog *b = calloc(1, sizeof(*b));
-        void *copy = b ? malloc(sizeof(*h) + h->len) : NULL;
-        if (b && copy) {
-            memcpy(copy, pkt, sizeof(*h) + h->len);
-            b->pkt = copy;
-            memcpy(b->fds, fds, nfds * sizeof(int));
-            b->nfds = nfds;
-            *t->backlog_tail = b;
-            t->backlog_tail = &b->next;
-            return;
-        }
-        free(b);
-        free(copy);
-    }
-    lipc_close_fds(fds, nfds);      /* fds not taken by the message */
-}
-
-void lipc_msg_retry_backlog(struct lipc_thr *t)
-{
-    while (t->backlog) {
-        struct lipc_backlog *b = t->backlog;
-        pthread_mutex_lock(&lipc_g.lock);
-        int r = materialise_locked(t, b->pkt, b->fds, b->nfds);
-        pthread_mutex_unlock(&lipc_g.lock);
-        if (r == -ENOMEM)
-            return;
-        t->backlog = b->next;
-        if (!t->backlog)
-            t->backlog_tail = &t->backlog;
-        lipc_close_fds(b->fds, b->nfds);
-        free(b->pkt);
-        free(b);
-    }
-}
-
-void lipc_msg_thread_gone(struct lipc_thr *t)
-{
-    struct lipc_inbox *ib = t->inbox;
-    if (!ib)
-        return;
-    struct lipc_q *qs[2] = { &ib->q, &ib->held };
-    for (int k = 0; k < 2; k++) {
-        for (uint32_t i = 0; i < qs[k]->n; i++)
-            if (q_at(qs[k], i).off != LIPC_QE_TICKET)
-                block_free_locked(q_at(qs[k], i).off, true);
-        free(qs[k]->v);
-    }
-    for (struct lipc_inbox **pp = &lipc_g.inboxes; *pp; pp = &(*pp)->next)
-        if (*pp == ib) {
-            *pp = ib->next;
-            break;
-        }
-    free(ib);
-    t->inbox = NULL;
-}
 
 /* ---- sending -------------------------------------------------------------- */
 
@@ -322,7 +46,7 @@ static int check_reply_locked(const IpcMsg *reply, long req_off)
 {
     if (req_off < 0)
         return -EINVAL;
-    struct lipc_rxinfo *rx = rx_at((size_t)req_off);
+    struct lipc_rxinfo *rx = lipc_rx_at((size_t)req_off);
     const IpcMsg *rq = lipc_pool_rw(&lipc_g.pool, (size_t)req_off);
     if (rx->kind != LIPC_RX_MSG || rq->type != MT_REQUEST || (rq->flag & LITEIPC_FLAG_ONEWAY) ||
         reply->timestamp != rq->timestamp || (uint32_t)reply->target.handle != rq->taskID)
@@ -418,13 +142,13 @@ struct wait_ctx {
  * true if the entry at i is now a real message. */
 static bool resolve_ticket_locked(struct lipc_inbox *ib, uint32_t i)
 {
-    struct lipc_qent e = q_at(&ib->q, i);
+    struct lipc_qent e = lipc_q_at(&ib->q, i);
     for (uint32_t k = 0; k < ib->held.n; k++) {
-        struct lipc_qent h = q_at(&ib->held, k);
+        struct lipc_qent h = lipc_q_at(&ib->held, k);
         if (h.src_pid == e.src_pid && h.ticket == e.ticket) {
             h.ticket = 0;
-            q_set(&ib->q, i, h);
-            q_remove(&ib->held, k);
+            lipc_q_set(&ib->q, i, h);
+            lipc_q_remove(&ib->held, k);
             return true;
         }
     }
@@ -440,18 +164,18 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
      * broker's ack and writing the ticket, or forged the number) is
      * delivered late rather than kept forever. */
     for (uint32_t k = 0; k < ib->held.n;) {
-        struct lipc_qent h = q_at(&ib->held, k);
+        struct lipc_qent h = lipc_q_at(&ib->held, k);
         if (lipc_now_ns() - h.since < LIPC_HELD_MAX_NS) {
             k++;
             continue;
         }
-        q_remove(&ib->held, k);
+        lipc_q_remove(&ib->held, k);
         h.ticket = 0;
         if (lipc_q_push(&ib->q, h) < 0)
-            block_free_locked(h.off, true);
+            lipc_rx_free_locked(h.off, true);
     }
     for (uint32_t i = 0; i < ib->q.n;) {
-        struct lipc_qent e = q_at(&ib->q, i);
+        struct lipc_qent e = lipc_q_at(&ib->q, i);
         if (e.off == LIPC_QE_TICKET && !resolve_ticket_locked(ib, i)) {
             if (w->sync) {
                 i++;
@@ -466,23 +190,23 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
             if (now - ib->ticket_since < LIPC_TICKET_WAIT_NS)
                 return 0;
             fprintf(stderr, "liteipc: dropping a ticket from pid %u that no message matches\n", e.src_pid);
-            q_remove(&ib->q, i);
+            lipc_q_remove(&ib->q, i);
             ib->ticket_since = 0;
             continue;
         }
         if (i == 0)
             ib->ticket_since = 0;
-        uint32_t off = q_at(&ib->q, i).off;
+        uint32_t off = lipc_q_at(&ib->q, i).off;
         const IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
-        const struct lipc_rxinfo *rx = rx_at(off);
+        const struct lipc_rxinfo *rx = lipc_rx_at(off);
         bool is_reply = m->type == MT_REPLY || m->type == MT_FAILED_REPLY;
         if (!w->sync) {
-            q_remove(&ib->q, i);
+            lipc_q_remove(&ib->q, i);
             if (is_reply) {             /* a receive-only loop drops replies */
-                block_free_locked(off, true);
+                lipc_rx_free_locked(off, true);
                 continue;
             }
-            hand_out_locked(off);
+            lipc_rx_hand_out_locked(off);
             t->last_chan = rx->chan;
             t->last_slot = rx->src_slot;
             *out = lipc_pool_ro(&lipc_g.pool, off);
@@ -497,13 +221,13 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
             /* the broker's failed reply for a dead peer: a real reply the
              * peer sent before dying wins */
             for (uint32_t k = i + 1; k < ib->q.n; k++) {
-                uint32_t o2 = q_at(&ib->q, k).off;
+                uint32_t o2 = lipc_q_at(&ib->q, k).off;
                 if (o2 == LIPC_QE_TICKET)
                     continue;
                 const IpcMsg *m2 = lipc_pool_rw(&lipc_g.pool, o2);
-                if (m2->type == MT_REPLY && m2->timestamp == w->ts && rx_at(o2)->src_pid == w->dst_pid) {
-                    q_remove(&ib->q, i);
-                    block_free_locked(off, true);
+                if (m2->type == MT_REPLY && m2->timestamp == w->ts && lipc_rx_at(o2)->src_pid == w->dst_pid) {
+                    lipc_q_remove(&ib->q, i);
+                    lipc_rx_free_locked(off, true);
                     match = false;
                     break;
                 }
@@ -511,17 +235,17 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
             if (!match)
                 continue;
         }
-        q_remove(&ib->q, i);
+        lipc_q_remove(&ib->q, i);
         if (!match) {
-            block_free_locked(off, true);
+            lipc_rx_free_locked(off, true);
             continue;
         }
         if (m->type == MT_FAILED_REPLY) {
             bool dead = rx->src_pid == 0;   /* made by the broker: the peer died */
-            block_free_locked(off, true);
+            lipc_rx_free_locked(off, true);
             return dead ? -EOWNERDEAD : -ENOENT;
         }
-        hand_out_locked(off);
+        lipc_rx_hand_out_locked(off);
         *out = lipc_pool_ro(&lipc_g.pool, off);
         return 1;
     }
@@ -699,13 +423,13 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
         free_off = lipc_pool_lookup(&lipc_g.pool, c->buffToFree);
         if (free_off == -EINVAL && in_channel_locked(c->buffToFree))
             free_off = -EFAULT;         /* received memory, but not a message */
-        if (free_off >= 0 && !rx_at((size_t)free_off)->user)
+        if (free_off >= 0 && !lipc_rx_at((size_t)free_off)->user)
             free_off = -EFAULT;
         if (free_off < 0) {
             pthread_mutex_unlock(&lipc_g.lock);
             return (int)free_off;
         }
-        rx_at((size_t)free_off)->user = 0;      /* taken off the used list */
+        lipc_rx_at((size_t)free_off)->user = 0;      /* taken off the used list */
     }
     pthread_mutex_unlock(&lipc_g.lock);
 
@@ -741,7 +465,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
             }
             pthread_mutex_lock(&lipc_g.lock);
             ret = check_reply_locked(&m, free_off);
-            reply_pid = rx_at((size_t)free_off)->src_pid;
+            reply_pid = lipc_rx_at((size_t)free_off)->src_pid;
             pthread_mutex_unlock(&lipc_g.lock);
             if (ret)
                 goto free_buf;
@@ -800,7 +524,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
 free_buf:
     if (free_off >= 0) {
         pthread_mutex_lock(&lipc_g.lock);
-        block_free_locked((size_t)free_off, false);
+        lipc_rx_free_locked((size_t)free_off, false);
         pthread_mutex_unlock(&lipc_g.lock);
     }
     if (ret == 0 && (flag & RECV)) {
