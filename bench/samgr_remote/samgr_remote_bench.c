@@ -13,7 +13,7 @@
  *    lookup (RES_FEATURE OP_GET, as GetFeatureApi's first resolution) is
  *    timed, p50, at N = 1000 and N = 10000.
  *
- *   samgr_remote_bench [--json] [--quick] [--iterations N] [--help]
+ *   samgr_remote_bench [--json] [--quick] [--iterations N] [--only cross|same|lookup] [--help]
  *
  * Table on stdout, or one JSON object per line with --json.  A private
  * broker and samgr_server are started and stopped.
@@ -44,6 +44,7 @@
 #define SAMGR_CODE 0xFFFFFFFFu
 
 static int g_json, g_iters = 20000;
+static const char *g_only;   /* --only cross|same|lookup: one part (profiling) */
 static char g_dir[64], g_sock[128], g_policy[128];
 static pid_t g_broker, g_server;
 
@@ -463,9 +464,11 @@ int main(int argc, char **argv)
             quick = 1;
         else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
             g_iters = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            g_only = argv[++i];
         else {
             FILE *f = strcmp(argv[i], "--help") == 0 ? stdout : stderr;
-            fprintf(f, "usage: samgr_remote_bench [--json] [--quick] [--iterations N] [--help]\n"
+            fprintf(f, "usage: samgr_remote_bench [--json] [--quick] [--iterations N] [--only cross|same|lookup] [--help]\n"
                        "Remote Invoke through the client proxy vs the raw core call (64 B, hot,\n"
                        "cross-CPU and same-CPU), and samgr lookup time with 1000 / 10000 features.\n");
             return f == stdout ? 0 : 2;
@@ -506,10 +509,12 @@ int main(int argc, char **argv)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (!g_json)
         printf("samgr_remote_bench: %d iterations, %d-byte payload each way\n", g_iters, PAYLOAD);
-    if (ncpu >= 2)
+    if (ncpu >= 2 && (!g_only || strcmp(g_only, "cross") == 0))
         bench_invoke("cross", 1);
-    bench_invoke("same", 0);
+    if (!g_only || strcmp(g_only, "same") == 0)
+        bench_invoke("same", 0);
     int sizes_full[] = {1000, 10000}, sizes_quick[] = {100, 300};
-    bench_lookup(quick ? sizes_quick : sizes_full, 2, quick ? 200 : 2000);
+    if (!g_only || strcmp(g_only, "lookup") == 0)
+        bench_lookup(quick ? sizes_quick : sizes_full, 2, quick ? 200 : 2000);
     return 0;
 }

@@ -128,9 +128,11 @@ static void invalidate(IClientHeader *h)
 {
     pthread_mutex_lock(&g_lock);
     if (h->target.handle != -1) {
-        h->target.handle = -1;
-        h->target.token = (uintptr_t)-1;
-        h->target.cookie = (uintptr_t)-1;
+        /* proxy_invoke reads the target without the lock: handle first,
+         * token last with release (see target_load) */
+        __atomic_store_n(&h->target.handle, -1, __ATOMIC_RELAXED);
+        __atomic_store_n(&h->target.cookie, (uintptr_t)-1, __ATOMIC_RELAXED);
+        __atomic_store_n(&h->target.token, (uintptr_t)-1, __ATOMIC_RELEASE);
         h->deadId = (uint32)-1;
         pthread_mutex_unlock(&g_lock);
         lipc_samgr_watch_kick();
@@ -145,14 +147,28 @@ static void on_service_exit(void *arg)
     invalidate(h);
 }
 
+/* The target without g_lock (every call reads it).  A target only ever
+ * changes from valid to invalid (invalidate: handle -1 first, token -1 last
+ * with release), so a token read before the handle that is still valid
+ * belongs to a valid handle, and an invalidated token is never paired with
+ * the old handle. */
+static SvcIdentity target_load(const IClientHeader *h)
+{
+    SvcIdentity t;
+    t.token = __atomic_load_n(&h->target.token, __ATOMIC_ACQUIRE);
+    t.cookie = __atomic_load_n(&h->target.cookie, __ATOMIC_RELAXED);
+    t.handle = __atomic_load_n(&h->target.handle, __ATOMIC_RELAXED);
+    if (t.token == (uintptr_t)-1)
+        t.handle = -1;
+    return t;
+}
+
 static int proxy_invoke(IClientProxy *proxy, int funcId, IpcIo *request, IOwner owner, INotify notify)
 {
     if (!proxy)
         return EC_INVALID;
     IClientHeader *h = header_of(proxy);
-    pthread_mutex_lock(&g_lock);
-    SvcIdentity target = h->target;
-    pthread_mutex_unlock(&g_lock);
+    SvcIdentity target = target_load(h);
     if (target.handle <= 0)
         return ERR_DEAD_OBJECT;
     _Alignas(max_align_t) char buf[MAX_IO_SIZE];

@@ -43,7 +43,12 @@ typedef struct {
     IpcObjectStub stub;
     uint32_t token;
     pid_t tid;              /* serving thread */
-    pthread_mutex_t plock;  /* policy */
+    /* The call policy, checked on every call without a lock: a seqlock
+     * (writers serialised by plock; every field read and written with
+     * atomics, so a reader racing a writer sees a torn copy only to throw it
+     * away and read again). */
+    pthread_mutex_t plock;  /* writers */
+    uint32_t pseq;          /* odd while a writer is updating */
     lipc_uid_set policy;
     int policy_set;
     int state;              /* 0 to register, 1 registered, 2 refused (this epoch) */
@@ -86,6 +91,47 @@ int32_t lipc_samgr_call(IpcIo *req, IpcIo *reply, uintptr_t *buf)
 
 /* ---- router server threads ---------------------------------------------- */
 
+static int policy_allows(router *r, uid_t uid)
+{
+    for (;;) {
+        uint32_t s1 = __atomic_load_n(&r->pseq, __ATOMIC_ACQUIRE);
+        if (s1 & 1) {   /* a writer holds plock: wait for it there */
+            pthread_mutex_lock(&r->plock);
+            pthread_mutex_unlock(&r->plock);
+            continue;
+        }
+        int allowed = 0;
+        if (__atomic_load_n(&r->policy_set, __ATOMIC_RELAXED)) {
+            uint32_t n = __atomic_load_n(&r->policy.n, __ATOMIC_RELAXED);
+            for (uint32_t i = 0; i < n && i < LIPC_POLICY_MAX_RULES && !allowed; i++) {
+                uint32_t lo = __atomic_load_n(&r->policy.r[i].min, __ATOMIC_RELAXED);
+                uint32_t hi = __atomic_load_n(&r->policy.r[i].max, __ATOMIC_RELAXED);
+                allowed = (uint32_t)uid >= lo && (uint32_t)uid <= hi;
+            }
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&r->pseq, __ATOMIC_RELAXED) == s1)
+            return allowed;
+    }
+}
+
+static void policy_store(router *r, const lipc_uid_set *set)
+{
+    pthread_mutex_lock(&r->plock);
+    uint32_t s = r->pseq;
+    __atomic_store_n(&r->pseq, s + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    uint32_t n = set->n < LIPC_POLICY_MAX_RULES ? set->n : LIPC_POLICY_MAX_RULES;
+    for (uint32_t i = 0; i < n; i++) {
+        __atomic_store_n(&r->policy.r[i].min, set->r[i].min, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->policy.r[i].max, set->r[i].max, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&r->policy.n, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->policy_set, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->pseq, s + 2, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&r->plock);
+}
+
 static int32_t router_dispatch(uint32_t code, IpcIo *data, IpcIo *reply, MessageOption option)
 {
     router *r = option.args;
@@ -94,15 +140,13 @@ static int32_t router_dispatch(uint32_t code, IpcIo *data, IpcIo *reply, Message
         WriteInt32(reply, EC_INVALID);
         return EC_INVALID;
     }
-    if (lipc_tb_take(&g_ep.bucket, lipc_tb_now_ms()) < 0) {
+    /* rate 0 (unlimited) is fixed before any router thread starts: no
+     * clock read, no lock */
+    if (g_ep.bucket.rate && lipc_tb_take(&g_ep.bucket, lipc_tb_now_ms()) < 0) {
         WriteInt32(reply, EC_FLOWCTRL);
         return EC_FLOWCTRL;
     }
-    uid_t uid = (uid_t)GetCallingUid();
-    pthread_mutex_lock(&r->plock);
-    int allowed = r->policy_set && lipc_uid_set_has(&r->policy, uid);
-    pthread_mutex_unlock(&r->plock);
-    if (!allowed) {
+    if (!policy_allows(r, (uid_t)GetCallingUid())) {
         WriteInt32(reply, EC_PERMISSION);
         return EC_PERMISSION;
     }
@@ -270,10 +314,7 @@ static int put_feature(router *r)
                         break;
                 }
             }
-            pthread_mutex_lock(&r->plock);
-            r->policy = set;
-            r->policy_set = 1;
-            pthread_mutex_unlock(&r->plock);
+            policy_store(r, &set);
         }
     }
     FreeBuffer((void *)msg);
