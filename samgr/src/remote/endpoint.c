@@ -100,17 +100,18 @@ static int policy_allows(router *r, uid_t uid)
             pthread_mutex_unlock(&r->plock);
             continue;
         }
+        /* acquire loads (plain loads on x86): the second read of pseq
+         * cannot move before them (no standalone fence: TSan rejects them) */
         int allowed = 0;
-        if (__atomic_load_n(&r->policy_set, __ATOMIC_RELAXED)) {
-            uint32_t n = __atomic_load_n(&r->policy.n, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&r->policy_set, __ATOMIC_ACQUIRE)) {
+            uint32_t n = __atomic_load_n(&r->policy.n, __ATOMIC_ACQUIRE);
             for (uint32_t i = 0; i < n && i < LIPC_POLICY_MAX_RULES && !allowed; i++) {
-                uint32_t lo = __atomic_load_n(&r->policy.r[i].min, __ATOMIC_RELAXED);
-                uint32_t hi = __atomic_load_n(&r->policy.r[i].max, __ATOMIC_RELAXED);
+                uint32_t lo = __atomic_load_n(&r->policy.r[i].min, __ATOMIC_ACQUIRE);
+                uint32_t hi = __atomic_load_n(&r->policy.r[i].max, __ATOMIC_ACQUIRE);
                 allowed = (uint32_t)uid >= lo && (uint32_t)uid <= hi;
             }
         }
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&r->pseq, __ATOMIC_RELAXED) == s1)
+        if (__atomic_load_n(&r->pseq, __ATOMIC_ACQUIRE) == s1)
             return allowed;
     }
 }
@@ -118,16 +119,17 @@ static int policy_allows(router *r, uid_t uid)
 static void policy_store(router *r, const lipc_uid_set *set)
 {
     pthread_mutex_lock(&r->plock);
+    /* release stores (plain stores on x86): none becomes visible before
+     * the odd pseq */
     uint32_t s = r->pseq;
     __atomic_store_n(&r->pseq, s + 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
     uint32_t n = set->n < LIPC_POLICY_MAX_RULES ? set->n : LIPC_POLICY_MAX_RULES;
     for (uint32_t i = 0; i < n; i++) {
-        __atomic_store_n(&r->policy.r[i].min, set->r[i].min, __ATOMIC_RELAXED);
-        __atomic_store_n(&r->policy.r[i].max, set->r[i].max, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->policy.r[i].min, set->r[i].min, __ATOMIC_RELEASE);
+        __atomic_store_n(&r->policy.r[i].max, set->r[i].max, __ATOMIC_RELEASE);
     }
-    __atomic_store_n(&r->policy.n, n, __ATOMIC_RELAXED);
-    __atomic_store_n(&r->policy_set, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->policy.n, n, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->policy_set, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&r->pseq, s + 2, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&r->plock);
 }
