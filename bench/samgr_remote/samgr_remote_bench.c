@@ -171,13 +171,27 @@ static void provider_main(int cpu, int ready_fd)
 }
 
 /* ---- the consumer ---- */
+/* Both paths consume their reply the same way: the 64 bytes are copied out
+ * (a caller reads its reply; before, the raw path never touched the reply
+ * data while the proxy path had to read the status word in front of it)
+ * and checked. */
 typedef struct {
-    const uint8_t *p;
+    int ok;
+    uint8_t out[PAYLOAD];
 } EchoOut;
+static uint8_t g_payload[PAYLOAD];
+
+static int reply_ok(EchoOut *o, const void *data)
+{
+    memcpy(o->out, data, PAYLOAD);
+    return memcmp(o->out, g_payload, PAYLOAD) == 0;
+}
+
 static int echo_notify(IOwner owner, int code, IpcIo *reply)
 {
-    if (code == EC_SUCCESS)
-        ((EchoOut *)owner)->p = ReadBuffer(reply, PAYLOAD);
+    EchoOut *o = owner;
+    const uint8_t *d = code == EC_SUCCESS ? ReadBuffer(reply, PAYLOAD) : NULL;
+    o->ok = d && reply_ok(o, d);
     return 0;
 }
 static int handle_notify(IOwner owner, int code, IpcIo *reply)
@@ -187,8 +201,6 @@ static int handle_notify(IOwner owner, int code, IpcIo *reply)
     return 0;
 }
 
-static uint8_t g_payload[PAYLOAD];
-
 static long long proxy_call(IClientProxy *p)
 {
     char buf[256];
@@ -196,10 +208,10 @@ static long long proxy_call(IClientProxy *p)
     long long t0 = now_ns();
     IpcIoInit(&req, buf, sizeof(buf), 0);
     WriteBuffer(&req, g_payload, PAYLOAD);
-    EchoOut o = {NULL};
+    EchoOut o = {0};
     int r = p->Invoke(p, F_ECHO, &req, &o, echo_notify);
     long long dt = now_ns() - t0;
-    if (r != EC_SUCCESS || !o.p)
+    if (r != EC_SUCCESS || !o.ok)
         die("proxy Invoke failed");
     return dt;
 }
@@ -210,13 +222,15 @@ static long long raw_call(int32_t handle)
     IpcMsg m = {.type = MT_REQUEST, .target.handle = handle, .code = 1, .flag = 0,
                 .dataSz = PAYLOAD, .data = g_payload};
     IpcContent c = {.flag = SEND | RECV, .outMsg = &m};
+    EchoOut o = {0};
     int r = lipc_send_recv(&c, 5000);
     if (r == 0) {
+        o.ok = c.inMsg->dataSz == PAYLOAD && reply_ok(&o, c.inMsg->data);
         IpcContent f = {.flag = BUFF_FREE, .buffToFree = c.inMsg};
         r = lipc_send_recv(&f, 0);
     }
     long long dt = now_ns() - t0;
-    if (r != 0)
+    if (r != 0 || !o.ok)
         die("raw call failed");
     return dt;
 }
@@ -250,6 +264,8 @@ static void bench_invoke(const char *placement, int scpu)
     long long *pv = malloc(sizeof(long long) * (size_t)n), *rv = malloc(sizeof(long long) * (size_t)n);
     if (!pv || !rv)
         die("memory");
+    for (int i = 0; i < PAYLOAD; i++)
+        g_payload[i] = (uint8_t)(i * 7 + 1);
     for (int i = 0; i < 1000; i++) {   /* warm-up */
         proxy_call(proxy);
         raw_call(raw.handle);
