@@ -43,6 +43,15 @@ typedef struct DeathNode {
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static DeathNode *g_nodes;
+/* Nodes marked dead (written under g_lock, read without it): lets
+ * IpcDeathIsDead, which every SendRequest calls, skip the lock and the list
+ * while no handle is dead (the common case). */
+static unsigned g_ndead;
+
+static void ndead_add_locked(int d)
+{
+    __atomic_store_n(&g_ndead, g_ndead + (unsigned)d, __ATOMIC_RELEASE);
+}
 
 static DeathNode *find_locked(int32_t handle, DeathNode ***link)
 {
@@ -72,8 +81,10 @@ void IpcDeathOnRead(int32_t handle)
         int alive = lipc_handle_alive(handle);
         pthread_mutex_lock(&g_lock);
         n = find_locked(handle, NULL);
-        if (n && n->dead && alive == 1)
+        if (n && n->dead && alive == 1) {
             *n = (DeathNode){ .next = n->next, .handle = handle };
+            ndead_add_locked(-1);
+        }
     } else if (!n) {
         n = calloc(1, sizeof(*n));
         if (n) {            /* no memory: AddDeathRecipient will say ERR_INVALID_PARAM */
@@ -158,6 +169,8 @@ int32_t IpcDeathRelease(int32_t handle, int *err)
     DeathNode *n = find_locked(handle, &link);
     if (n) {
         *link = n->next;
+        if (n->dead)
+            ndead_add_locked(-1);
         free(n);
         *err = 0;
     }
@@ -168,6 +181,10 @@ int32_t IpcDeathRelease(int32_t handle, int *err)
 bool IpcDeathIsDead(int32_t handle)
 {
     if (handle <= 0)
+        return false;
+    /* A node dying meanwhile is the same race as dying just after the
+     * check: the send then fails with the core's own error. */
+    if (__atomic_load_n(&g_ndead, __ATOMIC_ACQUIRE) == 0)
         return false;
     pthread_mutex_lock(&g_lock);
     DeathNode *n = find_locked(handle, NULL);
@@ -184,6 +201,7 @@ static bool mark_dead(int32_t handle, DeathSlot *snap)
     DeathNode *n = find_locked(handle, NULL);
     if (n && !n->dead) {
         n->dead = true;
+        ndead_add_locked(1);
         for (int i = 0; i < MAX_DEATH_CALLBACK_NUM; i++) {
             snap[i] = n->slot[i];
             any |= snap[i].used;
@@ -254,6 +272,7 @@ void IpcDeathForkChild(void)
 {
     DeathNode *n = g_nodes;
     g_nodes = NULL;
+    g_ndead = 0;
     pthread_mutex_unlock(&g_lock);
     while (n) {
         DeathNode *next = n->next;
