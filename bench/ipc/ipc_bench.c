@@ -9,8 +9,11 @@
  *   client: this process.
  * Placements: cross (client CPU0, server CPU1) and same (both CPU0).
  * Scenarios: hot (back to back) and cold (10 ms idle before each call).
- *   ipc_bench [--quick] [--json]
+ *   ipc_bench [--quick] [--json] [--split]
  * --json: one JSON line per row on stdout (table on stderr).
+ * --split: hot cross only, the four pairings of client side (API or raw)
+ *   and serving thread (API stub thread or raw loop), interleaved: which
+ *   side the overhead comes from (each thread answers either kind).
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -167,7 +170,7 @@ static SvcIdentity lookup(const char *name)
     return s;
 }
 
-static void api_call(uint32_t code)
+static void api_call_to(SvcIdentity target, uint32_t code)
 {
     char buf[PAYLOAD + 16];
     IpcIo io, reply;
@@ -176,20 +179,23 @@ static void api_call(uint32_t code)
     MessageOption opt;
     MessageOptionInit(&opt);
     uintptr_t b;
-    CHECK_EQ(SendRequest(g_api, code, &io, &reply, opt, &b), ERR_NONE);
+    CHECK_EQ(SendRequest(target, code, &io, &reply, opt, &b), ERR_NONE);
     CHECK(ReadBuffer(&reply, PAYLOAD) != NULL);
     FreeBuffer((void *)b);
 }
 
-static void raw_call(uint32_t code)
+static void raw_call_to(SvcIdentity target, uint32_t code)
 {
-    IpcMsg m = { .type = MT_REQUEST, .target = g_raw, .code = code, .dataSz = PAYLOAD, .data = g_payload };
+    IpcMsg m = { .type = MT_REQUEST, .target = target, .code = code, .dataSz = PAYLOAD, .data = g_payload };
     IpcContent c = { .flag = SEND | RECV, .outMsg = &m };
     CHECK_EQ(lipc_send_recv(&c, 5000), 0);
     CHECK_EQ(c.inMsg->dataSz, PAYLOAD);
     IpcContent f = { .flag = BUFF_FREE, .buffToFree = c.inMsg };
     CHECK_EQ(lipc_send_recv(&f, 0), 0);
 }
+
+static void api_call(uint32_t code) { api_call_to(g_api, code); }
+static void raw_call(uint32_t code) { raw_call_to(g_raw, code); }
 
 static uint64_t now_ns(void)
 {
@@ -250,6 +256,42 @@ static void measure(struct row *r, size_t n, uint64_t idle_ns)
     free(w);
 }
 
+/* --split: client side x serving thread, n samples each, interleaved in
+ * blocks of 500. */
+static void measure_split(size_t n, FILE *txt)
+{
+    static const char *name[4] = { "raw -> raw loop", "API -> raw loop", "raw -> API stub", "API -> API stub" };
+    uint64_t *v[4];
+    for (int k = 0; k < 4; k++)
+        CHECK((v[k] = calloc(n, 8)) != NULL);
+    for (size_t i = 0; i < 200; i++)    /* warm-up */
+        for (int k = 0; k < 4; k++)
+            (k & 1 ? api_call_to : raw_call_to)(k & 2 ? g_api : g_raw, B_ECHO);
+    for (size_t done = 0; done < n;) {
+        size_t blk = n - done < 500 ? n - done : 500;
+        for (int k = 0; k < 4; k++)
+            for (size_t j = 0; j < blk; j++) {
+                uint64_t t0 = now_ns();
+                (k & 1 ? api_call_to : raw_call_to)(k & 2 ? g_api : g_raw, B_ECHO);
+                v[k][done + j] = now_ns() - t0;
+            }
+        done += blk;
+    }
+    fprintf(txt, "hot cross, %d B each way, ns (client side -> serving thread)\n", PAYLOAD);
+    fprintf(txt, "%-16s %8s %8s %8s %9s\n", "pairing", "p10", "p50", "p90", "vs raw");
+    uint64_t base = 0;
+    for (int k = 0; k < 4; k++) {
+        qsort(v[k], n, 8, cmp_u64);
+        uint64_t p50 = pct(v[k], n, 0.5);
+        if (k == 0)
+            base = p50;
+        fprintf(txt, "%-16s %8llu %8llu %8llu %+8.1f%%\n", name[k], (unsigned long long)pct(v[k], n, 0.1),
+                (unsigned long long)p50, (unsigned long long)pct(v[k], n, 0.9),
+                ((double)p50 / (double)base - 1.0) * 100.0);
+        free(v[k]);
+    }
+}
+
 static void pin_server(int cpu)
 {
     memcpy(g_payload, &cpu, 4);
@@ -260,14 +302,16 @@ static void pin_server(int cpu)
 
 int main(int argc, char **argv)
 {
-    int quick = 0, json = 0;
+    int quick = 0, json = 0, split = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
         else if (strcmp(argv[i], "--json") == 0)
             json = 1;
+        else if (strcmp(argv[i], "--split") == 0)
+            split = 1;
         else {
-            fprintf(stdout, "usage: %s [--quick] [--json]\n", argv[0]);
+            fprintf(stdout, "usage: %s [--quick] [--json] [--split]\n", argv[0]);
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
@@ -290,6 +334,19 @@ int main(int argc, char **argv)
     g_raw = lookup("raw");
 
     size_t hot = quick ? 2000 : 50000, cold = quick ? 20 : 300;
+    if (split) {
+        if (nc < 2) {
+            fprintf(txt, "--split needs 2 CPUs\n");
+        } else {
+            CHECK(pin_self(cpus[0]) == 0);
+            pin_server(cpus[1]);
+            measure_split(hot, txt);
+        }
+        kill(srv, SIGKILL);
+        lipc_test_wait(srv);
+        lipc_test_broker_stop(&brk);
+        return 0;
+    }
     struct row rows[4];
     int nr = 0;
     fprintf(txt, "SendRequest + reply (ipc_skeleton.h) vs raw lipc_send_recv, %d B each way, ns\n", PAYLOAD);
