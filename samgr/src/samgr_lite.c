@@ -204,9 +204,14 @@ static Service *UnregisterService(const char *name)
         }
         (void)SAMGR_ReleaseTaskPool(pool);
     }
-    MUTEX_Unlock(samgr->mutex);
+    /* a task thread may still be finishing a message of it: the last one frees it */
+    impl->unregistered = 1;
+    BOOL destroy = (impl->users == 0);
     Service *service = impl->service;
-    SAMGR_DestroyServiceImpl(impl);
+    MUTEX_Unlock(samgr->mutex);
+    if (destroy) {
+        SAMGR_DestroyServiceImpl(impl);
+    }
     return service;
 }
 
@@ -350,6 +355,32 @@ ServiceImpl *SAMGR_GetServiceByID(int16 serviceId)
     ServiceImpl *impl = (ServiceImpl *)VECTOR_At(&samgr->services, serviceId);
     MUTEX_Unlock(samgr->mutex);
     return impl;
+}
+
+ServiceImpl *SAMGR_AcquireServiceByID(int16 serviceId)
+{
+    SamgrLiteImpl *samgr = GetImplement();
+    MUTEX_Lock(samgr->mutex);
+    ServiceImpl *impl = (ServiceImpl *)VECTOR_At(&samgr->services, serviceId);
+    if (impl != NULL) {
+        impl->users++;
+    }
+    MUTEX_Unlock(samgr->mutex);
+    return impl;
+}
+
+void SAMGR_ReleaseService(ServiceImpl *impl)
+{
+    if (impl == NULL) {
+        return;
+    }
+    SamgrLiteImpl *samgr = GetImplement();
+    MUTEX_Lock(samgr->mutex);
+    BOOL destroy = (--impl->users == 0) && impl->unregistered;
+    MUTEX_Unlock(samgr->mutex);
+    if (destroy) {
+        SAMGR_DestroyServiceImpl(impl);
+    }
 }
 
 /* ---- task pools ---- */

@@ -38,6 +38,8 @@ struct ServiceImpl {
     int16 serviceId;
     uint8 inited;       /* InitStatus; accessed atomically */
     Operations ops;
+    uint16 users;       /* task threads working on one of its messages (samgr mutex) */
+    uint8 unregistered; /* out of the registry: the last user frees it (samgr mutex) */
 };
 
 ServiceImpl *SAMGR_CreateServiceImpl(Service *service, uint8 step);
@@ -53,6 +55,11 @@ Feature *DEFAULT_DeleteFeature(ServiceImpl *serviceImpl, const char *featureName
 Identity DEFAULT_GetFeatureId(ServiceImpl *serviceImpl, const char *feature);
 /* The service registered under serviceId, or NULL. */
 ServiceImpl *SAMGR_GetServiceByID(int16 serviceId);
+/* The same, held until SAMGR_ReleaseService(): an UnregisterService meanwhile
+ * takes it out of the registry, and the last holder frees it (upstream frees
+ * it under a task thread still working on its message). */
+ServiceImpl *SAMGR_AcquireServiceByID(int16 serviceId);
+void SAMGR_ReleaseService(ServiceImpl *impl);
 
 static inline uint8 SAMGR_GetInited(ServiceImpl *impl)
 {

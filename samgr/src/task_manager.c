@@ -130,13 +130,14 @@ static void *TaskEntry(void *argv)
         if (exchange.type != MSG_ACK) {
             lastServiceId = exchange.id.serviceId;
         }
-        ServiceImpl *serviceImpl = SAMGR_GetServiceByID(lastServiceId);
+        ServiceImpl *serviceImpl = SAMGR_AcquireServiceByID(lastServiceId);
         uint64 start = BeginWork(serviceImpl);
         if ((exchange.type == MSG_ACK || exchange.type == MSG_DIRECT) && exchange.handler != NULL) {
             exchange.handler(&exchange.request, &exchange.response);
         }
         ProcRequest(&exchange, serviceImpl);
         EndWork(serviceImpl, &exchange, start);
+        SAMGR_ReleaseService(serviceImpl);
         (void)SAMGR_FreeMsg(&exchange);
     }
     THREAD_SetThreadLocal(NULL);
