@@ -38,8 +38,18 @@ demo: build
 demo-core: build
 	@sh tools/demo.sh $(BUILD) core
 
-bench: build
+# All benchmarks, each against its floor measured in the same run: the core
+# (lipc_bench), the C IPC library over the raw core call (ipc_bench), samgr
+# remote Invoke over the raw core call (samgr_remote_bench), samgr in-process
+# over a mutex+condvar handoff (samgr_bench).  BENCH_ARGS=--json: one JSON
+# object per line from all of them; BENCH_ARGS=--quick: short runs (the last
+# one has no quick mode and ignores it).
+bench: $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) >&2
 	@$(BUILD)/bench/lipc_bench $(BENCH_ARGS)
+	@$(BUILD)/bench/ipc_bench $(BENCH_ARGS)
+	@$(BUILD)/bench/samgr_remote_bench $(BENCH_ARGS)
+	@$(BUILD)/bench/samgr/samgr_bench $(filter --json,$(BENCH_ARGS))
 
 # The pkg-config files carry the prefix: configure with it, then install.
 install: setup
