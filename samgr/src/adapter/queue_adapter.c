@@ -43,16 +43,19 @@ int QUEUE_Put(MQueueId queueId, const void *element, uint8 pri, int timeout)
         return EC_INVALID;
     }
     LockFreeBlockQueue *queue = (LockFreeBlockQueue *)queueId;
+    /* The element becomes visible to the consumer only when we release
+     * rMutex, our last touch of the queue: a consumer that pops MSG_EXIT and
+     * destroys the queue can never do so under a producer still inside
+     * (upstream pushes under wMutex alone and signals afterwards). */
     pthread_mutex_lock(&queue->wMutex);
-    int ret = LFQUE_Push(queue->queue, element, pri);
-    pthread_mutex_unlock(&queue->wMutex);
-    if (ret != EC_SUCCESS) {
-        return ret;
-    }
     pthread_mutex_lock(&queue->rMutex);
-    pthread_cond_signal(&queue->cond);
+    int ret = LFQUE_Push(queue->queue, element, pri);
+    if (ret == EC_SUCCESS) {
+        pthread_cond_signal(&queue->cond);
+    }
+    pthread_mutex_unlock(&queue->wMutex);
     pthread_mutex_unlock(&queue->rMutex);
-    return EC_SUCCESS;
+    return ret;
 }
 
 int QUEUE_Pop(MQueueId queueId, void *element, uint8 *pri, int timeout)
