@@ -36,21 +36,7 @@ static pid_t g_coord;
 
 static int server_main(void *arg)
 {
-    struct tsync *ready = arg;
-    int fd = tdev_open_map(POOL);
-    CHECK(lipc_dev_ioctl(fd, IPC_SET_CMS, (void *)(uintptr_t)4096) == 0);
-    tsync_post(ready, (uint32_t)lipc_gettid());
-    for (;;) {
-        IpcMsg *in = NULL;
-        CHECK_EQ(tdev_recv(fd, &in), 0);
-        bool quit = (pid_t)in->processID == g_coord && in->code == QUIT_CODE;
-        if (in->flag == LITEIPC_FLAG_ONEWAY)
-            CHECK_EQ(tdev_free(fd, in), 0);
-        else
-            tdev_reply(fd, in, MT_REPLY, in->data, in->dataSz);
-        if (quit)
-            return 0;
-    }
+    return tdev_echo_cms(POOL, arg, g_coord, QUIT_CODE);
 }
 
 struct mal_args {

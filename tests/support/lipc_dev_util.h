@@ -278,4 +278,25 @@ static inline void tbroker_start(struct lipc_test_broker *b)
     abort();
 }
 
+/* An echo CMS for tests: maps a pool of `pool` bytes, becomes the CMS,
+ * posts its tid to ready, answers every request with its own data (frees
+ * one-way ones) until process quit_from sends quit_code; returns 0. */
+static inline int tdev_echo_cms(size_t pool, struct tsync *ready, pid_t quit_from, uint32_t quit_code)
+{
+    int fd = tdev_open_map(pool);
+    CHECK(lipc_dev_ioctl(fd, IPC_SET_CMS, (void *)(uintptr_t)4096) == 0);
+    tsync_post(ready, (uint32_t)lipc_gettid());
+    for (;;) {
+        IpcMsg *in = NULL;
+        CHECK_EQ(tdev_recv(fd, &in), 0);
+        int quit = (pid_t)in->processID == quit_from && in->code == quit_code;
+        if (in->flag == LITEIPC_FLAG_ONEWAY)
+            CHECK_EQ(tdev_free(fd, in), 0);
+        else
+            tdev_reply(fd, in, MT_REPLY, in->data, in->dataSz);
+        if (quit)
+            return 0;
+    }
+}
+
 #endif
