@@ -141,6 +141,35 @@ static int add_cap(jp *p, const char *name, int reg)
     return 0;
 }
 
+/* Reads the `"key":` of an object member (and the blanks around it). */
+static int member_key(jp *p, char *key, size_t cap, size_t *kl)
+{
+    ws(p);
+    if (str(p, key, cap, kl))
+        return -1;
+    ws(p);
+    if (peek(p) != ':')
+        return -1;
+    p->i++;
+    ws(p);
+    return 0;
+}
+
+/* After a member's value: 1 if another member follows (`,`), 0 at the
+ * closing `}`, -1 otherwise. */
+static int member_end(jp *p)
+{
+    ws(p);
+    if (peek(p) == ',') {
+        p->i++;
+        return 1;
+    }
+    if (peek(p) != '}')
+        return -1;
+    p->i++;
+    return 0;
+}
+
 /* One element of the systemCapability array: an object with "name" and
  * optional "register-on-startup"; anything else in it is skipped. */
 static int cap_entry(jp *p, int depth)
@@ -156,16 +185,10 @@ static int cap_entry(jp *p, int depth)
         return 0;
     }
     for (;;) {
-        ws(p);
         char key[32];
         size_t kl;
-        if (str(p, key, sizeof(key), &kl))
+        if (member_key(p, key, sizeof(key), &kl))
             return -1;
-        ws(p);
-        if (peek(p) != ':')
-            return -1;
-        p->i++;
-        ws(p);
         if (kl == 4 && strcmp(key, "name") == 0 && peek(p) == '"') {
             size_t nl;
             if (str(p, name, sizeof(name), &nl))
@@ -183,15 +206,11 @@ static int cap_entry(jp *p, int depth)
         } else if (value(p, depth + 1)) {
             return -1;
         }
-        ws(p);
-        if (peek(p) == ',') {
-            p->i++;
-            continue;
-        }
-        if (peek(p) != '}')
+        int more = member_end(p);
+        if (more < 0)
             return -1;
-        p->i++;
-        break;
+        if (!more)
+            break;
     }
     if (!have_name || !name_ok)
         return -1;   /* an entry without a valid name is an error */
@@ -231,31 +250,19 @@ static int object(jp *p, int depth, int top)
         return 0;
     }
     for (;;) {
-        ws(p);
         char key[32];
         size_t kl;
-        if (str(p, key, sizeof(key), &kl))
+        if (member_key(p, key, sizeof(key), &kl))
             return -1;
-        ws(p);
-        if (peek(p) != ':')
-            return -1;
-        p->i++;
-        ws(p);
         if (top && kl == 16 && strcmp(key, "systemCapability") == 0 && peek(p) == '[') {
             if (depth + 1 > MAX_DEPTH || array(p, depth + 1, 1))
                 return -1;
         } else if (value(p, depth + 1)) {
             return -1;
         }
-        ws(p);
-        if (peek(p) == ',') {
-            p->i++;
-            continue;
-        }
-        if (peek(p) != '}')
-            return -1;
-        p->i++;
-        return 0;
+        int more = member_end(p);
+        if (more <= 0)
+            return more;
     }
 }
 
