@@ -557,11 +557,7 @@ LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
 {
     if (!content)
         return -EINVAL;
-    pthread_mutex_lock(&lipc_g.lock);
-    int r = !lipc_g.open ? -EINVAL : !lipc_g.mapped ? -ENOMEM : 0;
-    pthread_mutex_unlock(&lipc_g.lock);
-    if (r)
-        return r;
+    /* not open: -EINVAL, not mapped: -ENOMEM, both from lipc_thr_get() */
     return send_recv(content, timeout_ms, false);
 }
 
