@@ -46,13 +46,13 @@ int lipc_q_push(struct lipc_q *q, struct lipc_qent e)
         if (!nv)
             return -ENOMEM;
         for (uint32_t i = 0; i < q->n; i++)
-            nv[i] = q->v[(q->head + i) % q->cap];
+            nv[i] = lipc_q_at(q, i);
         free(q->v);
         q->v = nv;
         q->cap = cap;
         q->head = 0;
     }
-    q->v[(q->head + q->n) % q->cap] = e;
+    q->v[lipc_q_idx(q, q->n)] = e;
     __atomic_store_n(&q->n, q->n + 1, __ATOMIC_RELAXED);   /* peeked by spinners */
     return 0;
 }
@@ -188,10 +188,10 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
         memcpy(&id, pl, sizeof(id));
         for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
             if (c->id == id)
-                c->gone = true;
+                __atomic_store_n(&c->gone, true, __ATOMIC_RELAXED);     /* read without the lock */
         for (struct lipc_chan_out *c = lipc_g.chout; c; c = c->next)
             if (c->id == id)
-                c->gone = true;
+                __atomic_store_n(&c->gone, true, __ATOMIC_RELAXED);
     }
     lipc_close_fds(fds, nfds);
 }
@@ -239,7 +239,7 @@ bool lipc_route_alive(const struct lipc_route *r)
 {
     const struct lipc_pub_page *pp = r->chan->peer;
     const struct lipc_pub_slot *s = &pp->slot[r->slot];
-    return !atomic_load(&pp->dead) && !r->chan->gone && atomic_load(&s->tid) == (uint32_t)r->dst_tid &&
+    return !atomic_load(&pp->dead) && !__atomic_load_n(&r->chan->gone, __ATOMIC_RELAXED) && atomic_load(&s->tid) == (uint32_t)r->dst_tid &&
            atomic_load(&s->gen) == r->gen && !atomic_load(&s->dead);
 }
 
@@ -257,19 +257,69 @@ static void route_unlink_locked(struct lipc_route **pp)
     struct lipc_route *r = *pp;
     *pp = r->next;
     if (r->users)
-        r->unlinked = true;
+        __atomic_store_n(&r->unlinked, true, __ATOMIC_RELAXED);    /* read by cache users */
     else
         route_free(r);
+}
+
+/* Drops one use; true if that freed the route. Lock held. */
+static bool route_put_locked(struct lipc_route *r)
+{
+    if (--r->users == 0 && r->unlinked) {
+        route_free(r);
+        return true;
+    }
+    return false;
 }
 
 void lipc_route_put(struct lipc_route *r)
 {
     pthread_mutex_lock(&lipc_g.lock);
-    if (--r->users == 0 && r->unlinked) {
-        route_free(r);
+    if (route_put_locked(r))
         maybe_reap_locked();        /* it may have been the channel's last user */
-    }
     pthread_mutex_unlock(&lipc_g.lock);
+}
+
+/* Each thread keeps the use of its last route (t->rcache), so that the next
+ * call to the same destination takes no lock.  Whoever uses or drops the
+ * cached route first takes it out with an exchange: the owner while it
+ * sends, a reaper (lock held) when the peer is gone. */
+struct lipc_route *lipc_route_cached(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid, int *err)
+{
+    struct lipc_route *r = __atomic_exchange_n(&t->rcache, NULL, __ATOMIC_ACQUIRE);
+    if (r) {
+        if (r->handle == handle && r->is_reply == is_reply && (!is_reply || r->dst_pid == dst_pid) &&
+            !__atomic_load_n(&r->unlinked, __ATOMIC_RELAXED) && lipc_route_alive(r))
+            return r;
+        lipc_route_put(r);
+    }
+    return lipc_route_get(t, handle, is_reply, dst_pid, err);
+}
+
+void lipc_route_done(struct lipc_thr *t, struct lipc_route *r)
+{
+    struct lipc_route *old = __atomic_exchange_n(&t->rcache, r, __ATOMIC_RELEASE);
+    if (old)
+        lipc_route_put(old);        /* not reached unless a reaper raced us */
+}
+
+void lipc_route_uncache_locked(struct lipc_thr *t)
+{
+    struct lipc_route *r = __atomic_exchange_n(&t->rcache, NULL, __ATOMIC_ACQ_REL);
+    if (r)
+        route_put_locked(r);
+}
+
+/* Drops the cached routes whose peer is gone. Lock held. */
+static void uncache_dead_routes_locked(void)
+{
+    for (struct lipc_thr *t = lipc_g.threads; t; t = t->next) {
+        /* the route can't be freed under us: that takes the lock */
+        struct lipc_route *r = __atomic_load_n(&t->rcache, __ATOMIC_ACQUIRE);
+        if (r && (r->chan->gone || atomic_load(&r->chan->peer->dead)) &&
+            __atomic_compare_exchange_n(&t->rcache, &r, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            route_put_locked(r);
+    }
 }
 
 static struct lipc_route *route_find_locked(int32_t handle, bool is_reply, pid_t dst_pid)
@@ -359,6 +409,7 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
             c->peer = peer;
             /* the broker creates rings empty; our own copy of head is the truth */
             c->head = atomic_load(&((struct lipc_ring_ctl *)map)->head);
+            c->head_pos = (size_t)(c->head % c->size);
             pthread_mutex_init(&c->lock, NULL);
             c->next = lipc_g.chout;
             lipc_g.chout = c;
@@ -407,7 +458,7 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
         pthread_mutex_unlock(&c->lock);
         return -EIO;                /* the receiver corrupted its return page */
     }
-    size_t pos = (size_t)(head % c->size), to_end = c->size - pos;
+    size_t pos = c->head_pos, to_end = c->size - pos;
     size_t total = need + (need > to_end ? to_end : 0);
     if (head - tail + total > c->size) {
         pthread_mutex_unlock(&c->lock);
@@ -432,7 +483,9 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
     if (dsz)
         memcpy(data + pos + sizeof(e), m->data, dsz);
     head += need;
+    pos += need;
     c->head = head;
+    c->head_pos = pos == c->size ? 0 : pos;
     atomic_store_explicit(&((struct lipc_ring_ctl *)c->map)->head, head, memory_order_release);
     pthread_mutex_unlock(&c->lock);
     /* wake the destination if it sleeps (Dekker with its sleeping flag) */
@@ -460,13 +513,13 @@ static int span_push(struct lipc_chan_in *c, uint64_t pos, uint32_t len, bool re
         if (!nv)
             return -ENOMEM;
         for (uint32_t i = 0; i < c->sp_n; i++)
-            nv[i] = c->spans[(c->sp_head + i) % c->sp_cap];
+            nv[i] = c->spans[(c->sp_head + i) & (c->sp_cap - 1)];
         free(c->spans);
         c->spans = nv;
         c->sp_cap = cap;
         c->sp_head = 0;
     }
-    c->spans[(c->sp_head + c->sp_n) % c->sp_cap] = (struct lipc_span){ pos, len, released };
+    c->spans[(c->sp_head + c->sp_n) & (c->sp_cap - 1)] = (struct lipc_span){ pos, len, released };
     c->sp_n++;
     return 0;
 }
@@ -479,7 +532,7 @@ static void spans_advance(struct lipc_chan_in *c)
         if (!s->released)
             break;
         tail = s->pos + s->len;
-        c->sp_head = (c->sp_head + 1) % c->sp_cap;
+        c->sp_head = (c->sp_head + 1) & (c->sp_cap - 1);
         c->sp_n--;
     }
     if (tail != c->tail) {
@@ -491,7 +544,7 @@ static void spans_advance(struct lipc_chan_in *c)
 void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos)
 {
     for (uint32_t i = 0; i < c->sp_n; i++) {
-        struct lipc_span *s = &c->spans[(c->sp_head + i) % c->sp_cap];
+        struct lipc_span *s = &c->spans[(c->sp_head + i) & (c->sp_cap - 1)];
         if (s->pos == pos) {
             s->released = 1;
             break;
@@ -526,7 +579,7 @@ static void mark_broken(struct lipc_chan_in *c, const char *why)
 {
     if (!c->broken)
         fprintf(stderr, "liteipc: channel from pid %d: %s; ignoring it from now on\n", (int)c->src_pid, why);
-    c->broken = true;
+    __atomic_store_n(&c->broken, true, __ATOMIC_RELAXED);     /* peeked by spinners */
 }
 
 static bool granted(const struct lipc_chan_in *c, pid_t tid)
@@ -535,6 +588,14 @@ static bool granted(const struct lipc_chan_in *c, pid_t tid)
         if (c->allowed[i] == tid)
             return true;
     return false;
+}
+
+/* Moves the consumer past the entry of len bytes at ring offset pos. */
+static inline void cons_advance(struct lipc_chan_in *c, size_t pos, uint32_t len)
+{
+    pos += len;                         /* entries never wrap: pos <= size */
+    c->cons_pos = pos == c->size ? 0 : pos;
+    __atomic_store_n(&c->cons, c->cons + len, __ATOMIC_RELAXED);   /* peeked by spinners */
 }
 
 /* Takes in entries of one channel. Lock held. Returns entries for t; sets
@@ -553,7 +614,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
     }
     const uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
     while (c->cons < head && !c->broken) {
-        size_t pos = (size_t)(c->cons % c->size);
+        size_t pos = c->cons_pos;
         struct lipc_rent e;
         memcpy(&e, data + pos, sizeof(e));     /* validate only the local copy */
         if (e.len < LIPC_RENT_ALIGN || e.len % LIPC_RENT_ALIGN || e.len > head - c->cons ||
@@ -609,7 +670,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
                 else
                     lipc_wake_thread(ib);
             }
-            __atomic_store_n(&c->cons, c->cons + e.len, __ATOMIC_RELAXED);
+            cons_advance(c, pos, e.len);
             continue;
         }
         long off = lipc_pool_alloc(&lipc_g.pool, sizeof(IpcMsg));
@@ -617,7 +678,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
             break;                      /* pool full: it stays in the ring */
         if (span_push(c, c->cons, e.len, false) < 0 ||
             lipc_q_push(&ib->q, (struct lipc_qent){ (uint32_t)off, (uint32_t)c->src_pid, 0, 0 }) < 0) {
-            if (c->sp_n && c->spans[(c->sp_head + c->sp_n - 1) % c->sp_cap].pos == c->cons)
+            if (c->sp_n && c->spans[(c->sp_head + c->sp_n - 1) & (c->sp_cap - 1)].pos == c->cons)
                 c->sp_n--;
             lipc_pool_free(&lipc_g.pool, (size_t)off);
             break;
@@ -633,7 +694,7 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
         struct lipc_rxinfo *rx = &lipc_g.rx[off / LIPC_POOL_UNIT];
         *rx = (struct lipc_rxinfo){ .kind = LIPC_RX_MSG, .src_pid = (uint32_t)c->src_pid, .chan = c,
                                     .span_pos = c->cons, .src_slot = e.src_slot };
-        __atomic_store_n(&c->cons, c->cons + e.len, __ATOMIC_RELAXED);
+        cons_advance(c, pos, e.len);
         if (ib->thr == t)
             mine++;
         else
@@ -654,16 +715,19 @@ static void maybe_reap_locked(void)
         }
         pp = &r->next;
     }
+    uncache_dead_routes_locked();
     for (struct lipc_chan_in **pp = &lipc_g.chin; *pp;) {
         struct lipc_chan_in *c = *pp;
         bool drained = c->broken || c->cons == atomic_load(&ring_ctl(c->map)->head);
         if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0) {
             __atomic_store_n(pp, c->next, __ATOMIC_SEQ_CST);       /* unlink first */
             for (struct lipc_thr *t = lipc_g.threads; t; t = t->next)
-                if (t->last_chan == c)
-                    t->last_chan = NULL;
-            c->next = lipc_g.retired;
-            lipc_g.retired = c;
+                if (t->last_chan == c)      /* before the spinners check below */
+                    __atomic_store_n(&t->last_chan, NULL, __ATOMIC_SEQ_CST);
+            /* a spinner standing on c walks on into the retired list,
+             * which is not freed while anyone spins */
+            __atomic_store_n(&c->next, lipc_g.retired, __ATOMIC_RELEASE);
+            __atomic_store_n(&lipc_g.retired, c, __ATOMIC_RELEASE);
             continue;
         }
         pp = &c->next;
@@ -672,7 +736,7 @@ static void maybe_reap_locked(void)
     if (__atomic_load_n(&lipc_g.spinners, __ATOMIC_SEQ_CST) == 0) {
         while (lipc_g.retired) {
             struct lipc_chan_in *c = lipc_g.retired;
-            lipc_g.retired = c->next;
+            __atomic_store_n(&lipc_g.retired, c->next, __ATOMIC_RELAXED);
             chan_in_free(c);
         }
     }
@@ -710,28 +774,22 @@ bool lipc_chan_hint(const struct lipc_thr *t)
     if (lipc_g.priv && atomic_load_explicit(&lipc_g.priv->chan_gen, memory_order_relaxed) !=
                            __atomic_load_n(&lipc_g.chan_gen_seen, __ATOMIC_RELAXED))
         return true;
-    for (const struct lipc_chan_in *c = __atomic_load_n(&lipc_g.chin, __ATOMIC_ACQUIRE); c; c = c->next)
-        if (!c->broken && atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_relaxed) !=
-                              __atomic_load_n(&c->cons, __ATOMIC_RELAXED))
+    for (const struct lipc_chan_in *c = __atomic_load_n(&lipc_g.chin, __ATOMIC_SEQ_CST); c;
+         c = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE))
+        if (!__atomic_load_n(&c->broken, __ATOMIC_RELAXED) &&
+            atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_relaxed) !=
+                __atomic_load_n(&c->cons, __ATOMIC_RELAXED))
             return true;
     return false;
 }
 
-int lipc_chan_consume(struct lipc_thr *t)
+int lipc_chan_consume_locked(struct lipc_thr *t, bool *retry)
 {
     int mine = 0;
-    for (int round = 0; round < 2; round++) {
-        bool retry = false;
-        lipc_chan_check_events();
-        pthread_mutex_lock(&lipc_g.lock);
-        for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
-            if (!c->broken)
-                mine += consume_one(c, t, &retry);
-        if (lipc_g.mapped)
-            atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
-        pthread_mutex_unlock(&lipc_g.lock);
-        if (!retry)
-            break;                      /* else: read the pending grants, once */
-    }
+    for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)
+        if (!c->broken)
+            mine += consume_one(c, t, retry);
+    if (lipc_g.mapped)
+        atomic_store_explicit(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used, memory_order_relaxed);
     return mine;
 }

@@ -21,7 +21,10 @@
 struct lipc_dev lipc_g = { .lock = PTHREAD_MUTEX_INITIALIZER, .pconn_lock = PTHREAD_MUTEX_INITIALIZER,
                           .route_lock = PTHREAD_MUTEX_INITIALIZER, .pconn = -1 };
 
-static __thread struct lipc_thr *t_self;
+/* initial-exec: a plain %fs access on every call (the library is loaded at
+ * start-up, or preloaded; one pointer of static TLS) */
+__thread struct lipc_thr *lipc_t_self __attribute__((tls_model("initial-exec")));
+#define t_self lipc_t_self
 static pthread_key_t g_thr_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -185,6 +188,16 @@ static void drop_channels_child(void)
 
 static void atfork_child(void)
 {
+    /* a cached route out of the list is only the thread's: free it here
+     * (drop_channels_child frees the listed ones) */
+    for (struct lipc_thr *t = lipc_g.threads; t; t = t->next) {
+        struct lipc_route *r = t->rcache;
+        t->rcache = NULL;
+        if (r && r->unlinked) {
+            close(r->efd);
+            free(r);
+        }
+    }
     drop_channels_child();
     /* The child gets a fresh LiteIPC state: still "open", not mapped, no
      * access rights, no IPC thread, no connections of the parent. */
@@ -213,6 +226,7 @@ static void thr_destructor(void *p)
                 break;
             }
         lipc_msg_thread_gone(t);
+        lipc_route_uncache_locked(t);
     }
     pthread_mutex_unlock(&lipc_g.lock);
     thr_free(t);               /* closing the connection tells the broker */
@@ -265,7 +279,7 @@ static int proc_connect(void)
 
 /* ---- thread connection ------------------------------------------------- */
 
-struct lipc_thr *lipc_thr_get(int *err)
+struct lipc_thr *lipc_thr_get_slow(int *err)
 {
     struct lipc_thr *t = t_self;
     if (t && t->gen == lipc_g.gen)

@@ -59,9 +59,10 @@ struct lipc_chan_in {
     const struct lipc_pub_page *peer;   /* sender's public page, read-only */
     pthread_mutex_t lock;       /* consumer side */
     uint64_t cons;
+    size_t cons_pos;            /* cons % size, kept without dividing */
     uint64_t tail;
     struct lipc_span *spans;
-    uint32_t sp_head, sp_n, sp_cap;
+    uint32_t sp_head, sp_n, sp_cap;     /* sp_cap: a power of two (64 << k) */
     bool broken;                /* the sender wrote nonsense: no more reads */
     bool gone;                  /* the sender is gone: unmap when drained */
     pid_t ok_tids[8];           /* sender tids verified to be its threads */
@@ -80,6 +81,7 @@ struct lipc_chan_out {
     const struct lipc_pub_page *peer;   /* receiver's public page, read-only */
     pthread_mutex_t lock;       /* producer side */
     uint64_t head;
+    size_t head_pos;            /* head % size, kept without dividing */
     uint64_t next_ticket;
     bool gone;
     unsigned refs;              /* routes using it */
@@ -124,6 +126,7 @@ struct lipc_thr {
     void *rbuf;                 /* receive buffer for control packets */
     size_t rcap;
     uint64_t seq;
+    struct lipc_route *rcache;  /* its last route, with a use (lipc_route_cached) */
     struct lipc_thr *next;
 };
 
@@ -168,7 +171,15 @@ LIPC_HIDDEN extern struct lipc_dev lipc_g;
 
 /* Returns the calling thread's context, connecting it if needed, or NULL
  * with *err = -errno.  Requires the device to be open and mapped. */
-LIPC_HIDDEN struct lipc_thr *lipc_thr_get(int *err);
+LIPC_HIDDEN struct lipc_thr *lipc_thr_get_slow(int *err);
+LIPC_HIDDEN extern __thread struct lipc_thr *lipc_t_self __attribute__((tls_model("initial-exec")));
+static inline struct lipc_thr *lipc_thr_get(int *err)
+{
+    struct lipc_thr *t = lipc_t_self;
+    if (__builtin_expect(t && t->gen == lipc_g.gen, 1))
+        return t;
+    return lipc_thr_get_slow(err);
+}
 
 /* Request/response on the thread connection; events that arrive meanwhile
  * are queued for the thread.  reply payload is copied to out (up to outcap),
@@ -190,14 +201,24 @@ LIPC_HIDDEN void lipc_chan_check_events(void);
 LIPC_HIDDEN struct lipc_route *lipc_route_get(struct lipc_thr *t, int32_t handle, bool is_reply,
                                               pid_t dst_pid, int *err);
 LIPC_HIDDEN void lipc_route_put(struct lipc_route *r);
+/* lipc_route_get() through the thread's one-route cache (lock-free when the
+ * destination is the same as last time); hand the route back with
+ * lipc_route_done(), which keeps it cached. */
+LIPC_HIDDEN struct lipc_route *lipc_route_cached(struct lipc_thr *t, int32_t handle, bool is_reply,
+                                                 pid_t dst_pid, int *err);
+LIPC_HIDDEN void lipc_route_done(struct lipc_thr *t, struct lipc_route *r);
+/* Drops the thread's cached route (thread exit). Lock held. */
+LIPC_HIDDEN void lipc_route_uncache_locked(struct lipc_thr *t);
 LIPC_HIDDEN bool lipc_route_alive(const struct lipc_route *r);
 /* Writes a plain message (no special objects) to the route's channel and
  * wakes the destination.  Returns 0 or -errno. */
 LIPC_HIDDEN int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, uint64_t ts,
                                uint32_t kind, uint64_t ticket);
 /* Takes in whatever the inbound channels hold. Returns >0 if anything new
- * reached the calling thread's inbox. */
-LIPC_HIDDEN int lipc_chan_consume(struct lipc_thr *t);
+ * reached the calling thread's inbox; sets *retry when an entry needs a
+ * grant that may still be on its way (lipc_chan_check_events() first, then
+ * look again).  Lock held. */
+LIPC_HIDDEN int lipc_chan_consume_locked(struct lipc_thr *t, bool *retry);
 /* Lock-free peek for a spinning thread: might there be something new? */
 LIPC_HIDDEN bool lipc_chan_hint(const struct lipc_thr *t);
 /* Bracket a spin that calls lipc_chan_hint(). */
@@ -212,24 +233,26 @@ LIPC_HIDDEN bool lipc_awaits_reply(const struct lipc_thr *t, uint64_t ts);
 LIPC_HIDDEN int lipc_q_push(struct lipc_q *q, struct lipc_qent e);
 
 /* Received blocks (lipc_rx.c).  Lock held for the _locked ones. */
-LIPC_HIDDEN struct lipc_rxinfo *lipc_rx_at(size_t off);
+static inline struct lipc_rxinfo *lipc_rx_at(size_t off) { return &lipc_g.rx[off / LIPC_POOL_UNIT]; }
 /* Frees a received block; rollback also undoes what a message never handed
  * out still holds (its descriptors, its OBJ_PTR buffers). */
 LIPC_HIDDEN void lipc_rx_free_locked(size_t off, bool rollback);
 /* Marks a message and its OBJ_PTR buffers as the user's (BUFF_FREE-able). */
 LIPC_HIDDEN void lipc_rx_hand_out_locked(size_t off);
 
-static inline struct lipc_qent lipc_q_at(const struct lipc_q *q, uint32_t i) { return q->v[(q->head + i) % q->cap]; }
-static inline void lipc_q_set(struct lipc_q *q, uint32_t i, struct lipc_qent e) { q->v[(q->head + i) % q->cap] = e; }
+/* Queue capacities are powers of two (16 << k): an index is a mask, not a division. */
+static inline uint32_t lipc_q_idx(const struct lipc_q *q, uint32_t i) { return (q->head + i) & (q->cap - 1); }
+static inline struct lipc_qent lipc_q_at(const struct lipc_q *q, uint32_t i) { return q->v[lipc_q_idx(q, i)]; }
+static inline void lipc_q_set(struct lipc_q *q, uint32_t i, struct lipc_qent e) { q->v[lipc_q_idx(q, i)] = e; }
 static inline void lipc_q_remove(struct lipc_q *q, uint32_t i)
 {
     if (i == 0) {                       /* the common case: pop the head */
-        q->head = (q->head + 1) % q->cap;
+        q->head = lipc_q_idx(q, 1);
         __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);   /* peeked by spinners */
         return;
     }
     for (uint32_t j = i; j + 1 < q->n; j++)
-        q->v[(q->head + j) % q->cap] = q->v[(q->head + j + 1) % q->cap];
+        q->v[lipc_q_idx(q, j)] = q->v[lipc_q_idx(q, j + 1)];
     __atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);
 }
 

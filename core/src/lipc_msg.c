@@ -207,7 +207,7 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
                 continue;
             }
             lipc_rx_hand_out_locked(off);
-            t->last_chan = rx->chan;
+            __atomic_store_n(&t->last_chan, rx->chan, __ATOMIC_RELAXED);   /* reaped by others */
             t->last_slot = rx->src_slot;
             *out = lipc_pool_ro(&lipc_g.pool, off);
             return 1;
@@ -252,13 +252,26 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
     return 0;
 }
 
-static int try_pick(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
+/* Takes in what the inbound channels hold and picks the next acceptable
+ * message for t, under one hold of the lock.  Returns 1 with *out set, 0 if
+ * none, -errno (-ENOENT/-EOWNERDEAD: a failed reply). */
+static int take(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
 {
-    pthread_mutex_lock(&lipc_g.lock);
-    int r = pick_locked(t, w, out);
-    t->seen_n = t->inbox->q.n;
-    pthread_mutex_unlock(&lipc_g.lock);
-    return r;
+    for (int round = 0;; round++) {
+        lipc_chan_check_events();
+        bool retry = false;
+        pthread_mutex_lock(&lipc_g.lock);
+        lipc_chan_consume_locked(t, &retry);
+        if (retry && round == 0) {
+            /* a grant may be on its way: read the pending events, once */
+            pthread_mutex_unlock(&lipc_g.lock);
+            continue;
+        }
+        int r = pick_locked(t, w, out);
+        t->seen_n = t->inbox->q.n;
+        pthread_mutex_unlock(&lipc_g.lock);
+        return r;
+    }
 }
 
 static unsigned g_spin_ns = 20000;
@@ -280,8 +293,9 @@ static const struct lipc_pub_slot *wait_peer(const struct lipc_thr *t, const str
         return &w->route->chan->peer->slot[w->route->slot];
     /* a receive: the last caller is the likely next one (a hint: the slot
      * index came from the peer, the page is read-only to us) */
-    if (t->last_chan && t->last_slot < LIPC_MAX_THREADS && !t->last_chan->gone)
-        return &t->last_chan->peer->slot[t->last_slot];
+    const struct lipc_chan_in *c = __atomic_load_n(&t->last_chan, __ATOMIC_ACQUIRE);
+    if (c && t->last_slot < LIPC_MAX_THREADS && !__atomic_load_n(&c->gone, __ATOMIC_RELAXED))
+        return &c->peer->slot[t->last_slot];
     return NULL;
 }
 
@@ -306,7 +320,7 @@ static void drain_efd(int efd)
 
 static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms, IpcMsg **out)
 {
-    uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : lipc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    uint64_t deadline = 0;          /* computed when we first go to sleep */
     struct lipc_pub_slot *me = &lipc_g.pub->slot[t->slot];
     int mycpu = sched_getcpu();
     lipc_publish_cpu(&me->cpu, mycpu);
@@ -317,32 +331,32 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         /* liveness is sampled before the scan: whatever a peer wrote before
          * it died is in the ring by then */
         bool peer_alive = !w->route || lipc_route_alive(w->route);
-        lipc_chan_consume(t);
-        int r = try_pick(t, w, out);
+        int r = take(t, w, out);
         if (r != 0)
             return r < 0 ? r : 0;
         if (!peer_alive)
             return -EOWNERDEAD;     /* the peer died without replying */
-        if (!spun && spin_worthwhile(t, w, mycpu)) {
-            /* hot path: no syscall while the peer answers within the budget */
+        if (!spun) {
             spun = true;
+            /* t->last_chan may be retired by another thread: look at it only
+             * as a spinner (a retired channel is not freed while anyone spins) */
             lipc_chan_spin_begin();
-            uint64_t until = lipc_now_ns() + g_spin_ns;
-            unsigned n = 0;
-            for (;;) {
-                if (lipc_chan_hint(t)) {
-                    lipc_chan_consume(t);
-                    if ((r = try_pick(t, w, out)) != 0)
+            if (spin_worthwhile(t, w, mycpu)) {
+                /* hot path: no syscall while the peer answers within the budget */
+                uint64_t until = lipc_now_ns() + g_spin_ns;
+                unsigned n = 0;
+                for (;;) {
+                    if (lipc_chan_hint(t) && (r = take(t, w, out)) != 0)
                         break;
+                    if ((++n & 15) == 0) {
+                        if (lipc_now_ns() >= until)
+                            break;
+                        const struct lipc_pub_slot *ps = wait_peer(t, w);
+                        if (ps && atomic_load(&ps->cpu) == (uint32_t)sched_getcpu())
+                            break;          /* the peer moved to our CPU: stop */
+                    }
+                    __builtin_ia32_pause();
                 }
-                if ((++n & 15) == 0) {
-                    if (lipc_now_ns() >= until)
-                        break;
-                    const struct lipc_pub_slot *ps = wait_peer(t, w);
-                    if (ps && atomic_load(&ps->cpu) == (uint32_t)sched_getcpu())
-                        break;          /* the peer moved to our CPU: stop */
-                }
-                __builtin_ia32_pause();
             }
             lipc_chan_spin_end();
             if (r != 0)
@@ -350,19 +364,23 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         }
         /* slow path: announce that we sleep, look once more, then block */
         atomic_fetch_add(&me->sleep_seq, 1);
-        atomic_store(&me->sleeping, 1);
-        atomic_thread_fence(memory_order_seq_cst);
-        lipc_chan_consume(t);
-        r = try_pick(t, w, out);
+        atomic_store_explicit(&me->sleeping, 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);     /* Dekker with lipc_chan_send() */
+        lipc_chan_spin_begin();
+        bool maybe = lipc_chan_hint(t);     /* a look without the lock */
+        lipc_chan_spin_end();
+        r = maybe ? take(t, w, out) : 0;
         if (r != 0) {
-            atomic_store(&me->sleeping, 0);
+            atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
             return r < 0 ? r : 0;
         }
         int wait_ms = -1;
-        if (deadline != UINT64_MAX) {
+        if (timeout_ms >= 0) {
             uint64_t now = lipc_now_ns();
+            if (!deadline)
+                deadline = now + (uint64_t)timeout_ms * 1000000ull;
             if (now >= deadline) {
-                atomic_store(&me->sleeping, 0);
+                atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
                 return -ETIME;
             }
             wait_ms = (int)((deadline - now + 999999) / 1000000);
@@ -374,7 +392,7 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         do {
             pr = poll(p, 2, wait_ms);
         } while (pr < 0 && errno == EINTR);
-        atomic_store(&me->sleeping, 0);
+        atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
         mycpu = sched_getcpu();
         lipc_publish_cpu(&me->cpu, mycpu);
         spun = false;
@@ -415,11 +433,30 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
     if (!atomic_load(&lipc_g.priv->cms_set))
         return -EINVAL;
     uint32_t flag = c->flag;
-    long free_off = -1;
     int ret = 0;
+    bool sync = (flag & SEND) && (flag & RECV);
+    IpcMsg m;
+    uint64_t ts = 0;
 
-    pthread_mutex_lock(&lipc_g.lock);
+    /* The message is checked first, but a bad buffToFree is reported before
+     * it; once buffToFree is good it is freed whatever else fails. */
+    if (flag & SEND) {
+        if (!c->outMsg) {
+            ret = -EINVAL;
+        } else {
+            m = *c->outMsg;
+            if (m.type != MT_REQUEST && m.type != MT_REPLY && m.type != MT_FAILED_REPLY)
+                ret = -EINVAL;
+            else if (m.type != MT_REQUEST && !(flag & BUFF_FREE))
+                ret = -EINVAL;          /* a reply frees its request */
+            else
+                ret = check_para(&m, compat);
+        }
+    }
+    uint32_t reply_pid = 0;
+    long free_off = -1;
     if (flag & BUFF_FREE) {
+        pthread_mutex_lock(&lipc_g.lock);
         free_off = lipc_pool_lookup(&lipc_g.pool, c->buffToFree);
         if (free_off == -EINVAL && in_channel_locked(c->buffToFree))
             free_off = -EFAULT;         /* received memory, but not a message */
@@ -429,57 +466,42 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
             pthread_mutex_unlock(&lipc_g.lock);
             return (int)free_off;
         }
-        lipc_rx_at((size_t)free_off)->user = 0;      /* taken off the used list */
+        if (ret == 0 && (flag & SEND) && m.type != MT_REQUEST) {
+            ret = check_reply_locked(&m, free_off);
+            reply_pid = lipc_rx_at((size_t)free_off)->src_pid;
+        }
+        if (ret || !(flag & SEND)) {
+            lipc_rx_free_locked((size_t)free_off, false);
+            free_off = -1;
+        } else {
+            lipc_rx_at((size_t)free_off)->user = 0;  /* freed once the message is out */
+        }
+        pthread_mutex_unlock(&lipc_g.lock);
     }
-    pthread_mutex_unlock(&lipc_g.lock);
+    if (ret)
+        return ret;
 
-    bool sync = (flag & SEND) && (flag & RECV);
     struct wait_ctx w = { .sync = sync };
     struct lipc_route *held = NULL;
     lipc_chan_check_events();
     if (flag & SEND) {
-        IpcMsg m;
-        if (!c->outMsg) {
-            ret = -EINVAL;
-            goto free_buf;
-        }
-        m = *c->outMsg;
-        if (m.type != MT_REQUEST && m.type != MT_REPLY && m.type != MT_FAILED_REPLY) {
-            ret = -EINVAL;
-            goto free_buf;
-        }
-        ret = check_para(&m, compat);
-        if (ret)
-            goto free_buf;
-        uint64_t ts = m.timestamp;
-        uint32_t reply_pid = 0;
+        ts = m.timestamp;
         if (m.type == MT_REQUEST) {
             ts = lipc_now_ns();
             if (ts <= t->last_ts)
                 ts = t->last_ts + 1;
             t->last_ts = ts;
-        } else {
-            if (!(flag & BUFF_FREE)) {
-                ret = -EINVAL;
-                goto free_buf;
-            }
-            pthread_mutex_lock(&lipc_g.lock);
-            ret = check_reply_locked(&m, free_off);
-            reply_pid = lipc_rx_at((size_t)free_off)->src_pid;
-            pthread_mutex_unlock(&lipc_g.lock);
-            if (ret)
-                goto free_buf;
         }
         bool wait_reply = sync && m.type == MT_REQUEST;
         bool is_reply = m.type != MT_REQUEST;
         int32_t key = m.target.handle;
         if (key < 0 || key >= 0x400000) {
             ret = -EINVAL;
-            goto free_buf;
+            goto done_send;
         }
-        struct lipc_route *route = lipc_route_get(t, key, is_reply, (pid_t)reply_pid, &ret);
+        struct lipc_route *route = lipc_route_cached(t, key, is_reply, (pid_t)reply_pid, &ret);
         if (!route)
-            goto free_buf;
+            goto done_send;
         held = route;
         w.ts = ts;
         w.dst_pid = (uint32_t)route->dst_pid;
@@ -487,9 +509,9 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
         if (wait_reply) {
             /* publish the wait before sending, then check the peer: either
              * the broker sees our wait when the peer dies, or we see it dead */
-            atomic_store(&ws->wait_ts, ts);
-            atomic_store(&ws->wait_pid, (uint32_t)route->dst_pid);
-            atomic_store(&ws->wait_tid, (uint32_t)route->dst_tid);
+            atomic_store_explicit(&ws->wait_ts, ts, memory_order_relaxed);
+            atomic_store_explicit(&ws->wait_pid, (uint32_t)route->dst_pid, memory_order_relaxed);
+            atomic_store_explicit(&ws->wait_tid, (uint32_t)route->dst_tid, memory_order_release);
             atomic_thread_fence(memory_order_seq_cst);
         }
         if (m.spObjNum == 0) {
@@ -512,7 +534,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
                 ret = lipc_chan_send(t, route, &m, ts, LIPC_RENT_TICKET, ticket);
         }
         if (ret && wait_reply)
-            atomic_store(&ws->wait_tid, 0);
+            atomic_store_explicit(&ws->wait_tid, 0, memory_order_release);
         if (ret && ret != -ETIME && m.type == MT_REPLY) {
             /* The reply was refused (e.g. it names a dead service): the
              * request is freed below, so tell its caller now rather than
@@ -521,8 +543,9 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
             lipc_chan_send(t, route, &f, ts, LIPC_RENT_MSG, 0);
         }
     }
-free_buf:
+done_send:
     if (free_off >= 0) {
+        /* after the send: the caller is not kept waiting for this */
         pthread_mutex_lock(&lipc_g.lock);
         lipc_rx_free_locked((size_t)free_off, false);
         pthread_mutex_unlock(&lipc_g.lock);
@@ -537,9 +560,9 @@ free_buf:
             c->inMsg = in;
     }
     if (sync)
-        atomic_store(&lipc_g.priv->slot[t->slot].wait_tid, 0);
+        atomic_store_explicit(&lipc_g.priv->slot[t->slot].wait_tid, 0, memory_order_release);
     if (held)
-        lipc_route_put(held);
+        lipc_route_done(t, held);
     return ret;
 }
 

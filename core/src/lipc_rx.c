@@ -19,15 +19,10 @@ static size_t msg_block_size(uint32_t data_sz, uint32_t nobj)
     return sizeof(IpcMsg) + ALIGN8((size_t)data_sz) + (size_t)nobj * sizeof(size_t);
 }
 
-struct lipc_rxinfo *lipc_rx_at(size_t off)
-{
-    return &lipc_g.rx[off / LIPC_POOL_UNIT];
-}
-
 static void publish_pool_usage(void)
 {
     if (lipc_g.priv)
-        atomic_store(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used);
+        atomic_store_explicit(&lipc_g.priv->pool_used, (uint32_t)lipc_g.pool.bytes_used, memory_order_relaxed);
 }
 
 /* Frees a received block and, for a message, what its objects still hold
