@@ -290,7 +290,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c->size = rsize;
     c->ret = ret;
     c->peer = peer;
-    pthread_mutex_init(&c->lock, NULL);
     c->cons = c->tail = (uint64_t)start * 64;
     atomic_store(&ret->tail, c->tail);
     set_head(map, c->cons);
@@ -316,7 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t op;
     unsigned nops = 0;
     while (rd_bytes(&r, &op, 1) && nops++ < 4096) {
-        pthread_mutex_lock(&lipc_g.lock);
+        lipc_mutex_lock(&lipc_g.lock);
         switch (op % 11) {
         case 0: {
             uint16_t v;
@@ -450,11 +449,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tl < last_tail || tl > c->cons || tl != c->tail)
             fz_fail("return page tail out of order");
         last_tail = tl;
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
     }
 
     /* teardown: the user frees what it holds, the thread goes away */
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     for (unsigned i = 0; i < nheld; i++)
         user_free(held[i]);
     lipc_msg_thread_gone(t);        /* frees the inbox's messages and the inbox */
@@ -465,7 +464,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (c->sp_n != 0 || atomic_load(&ret->tail) != c->cons)
         fz_fail("ring space not returned to the sender");
     lipc_g.chin = NULL;
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
 
     chan_in_free(c);                /* unmaps the ring, return and peer pages, frees c */
     free(t);

@@ -99,7 +99,6 @@ static void chan_in_free(struct lipc_chan_in *c)
     munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
     munmap(c->ret, 4096);
     munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
-    pthread_mutex_destroy(&c->lock);
     free(c->spans);
     free(c);
 }
@@ -109,7 +108,6 @@ static void chan_out_free(struct lipc_chan_out *c)
     munmap(c->map, LIPC_RING_HDR_SIZE + c->size);
     munmap((void *)c->ret, 4096);
     munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
-    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
@@ -145,7 +143,6 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
             void *peer = mmap(NULL, LIPC_PUB_PAGE_SIZE, PROT_READ, MAP_SHARED, fds[2], 0);
             c->ret = ret == MAP_FAILED ? NULL : ret;
             c->peer = peer == MAP_FAILED ? NULL : peer;
-            pthread_mutex_init(&c->lock, NULL);
             if (c->map && c->ret && c->peer) {
                 c->next = lipc_g.chin;
                 __atomic_store_n(&lipc_g.chin, c, __ATOMIC_RELEASE);   /* peeked by spinners */
@@ -222,13 +219,13 @@ void lipc_chan_check_events(void)
         ssize_t n = lipc_conn_recv(lipc_g.pconn, u.b, sizeof(u.b), fds, &nfds, MSG_DONTWAIT);
         if (n <= 0)
             break;
-        pthread_mutex_lock(&lipc_g.lock);
+        lipc_mutex_lock(&lipc_g.lock);
         on_channel_event(&u.h, u.b + sizeof(u.h), fds, nfds);
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
     }
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     maybe_reap_locked();
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     __atomic_store_n(&lipc_g.chan_gen_seen, g, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&lipc_g.pconn_lock);
 }
@@ -274,10 +271,10 @@ static bool route_put_locked(struct lipc_route *r)
 
 void lipc_route_put(struct lipc_route *r)
 {
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     if (route_put_locked(r))
         maybe_reap_locked();        /* it may have been the channel's last user */
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
 }
 
 /* Each thread keeps the use of its last route (t->rcache), so that the next
@@ -344,18 +341,18 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
 
 struct lipc_route *lipc_route_get(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid, int *err)
 {
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     struct lipc_route *r = route_find_locked(handle, is_reply, dst_pid);
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     if (r)
         return r;
     /* The broker hands a new channel's memory to the first asker only:
      * resolve one route at a time so that a second thread finds the channel
      * mapped by the first (control path only). */
     pthread_mutex_lock(&lipc_g.route_lock);
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     r = route_find_locked(handle, is_reply, dst_pid);
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     if (!r)
         r = route_resolve(t, handle, is_reply, dst_pid, err);
     pthread_mutex_unlock(&lipc_g.route_lock);
@@ -381,7 +378,7 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
         *err = -EPROTO;
         return NULL;
     }
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     struct lipc_chan_out *c = NULL;
     for (c = lipc_g.chout; c; c = c->next)
         if (c->id == ack.chan_id)
@@ -410,7 +407,6 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
             /* the broker creates rings empty; our own copy of head is the truth */
             c->head = atomic_load(&((struct lipc_ring_ctl *)map)->head);
             c->head_pos = (size_t)(c->head % c->size);
-            pthread_mutex_init(&c->lock, NULL);
             c->next = lipc_g.chout;
             lipc_g.chout = c;
         }
@@ -419,7 +415,7 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
         lipc_close_fds(fds + 1, 3);
     r = c ? calloc(1, sizeof(*r)) : NULL;
     if (!r) {
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
         close(fds[0]);
         *err = c ? -ENOMEM : -EPROTO;
         return NULL;
@@ -437,7 +433,7 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
     c->refs++;
     r->next = lipc_g.routes;
     lipc_g.routes = r;
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     return r;
 }
 
@@ -451,17 +447,17 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
     size_t need = ALIGN64(sizeof(struct lipc_rent) + (size_t)dsz);
     if (need > c->size)
         return -ENOMEM;
-    pthread_mutex_lock(&c->lock);
+    lipc_mutex_lock(&c->lock);
     uint64_t head = c->head;
     uint64_t tail = atomic_load_explicit(&c->ret->tail, memory_order_acquire);
     if (tail > head || head - tail > c->size) {
-        pthread_mutex_unlock(&c->lock);
+        lipc_mutex_unlock(&c->lock);
         return -EIO;                /* the receiver corrupted its return page */
     }
     size_t pos = c->head_pos, to_end = c->size - pos;
     size_t total = need + (need > to_end ? to_end : 0);
     if (head - tail + total > c->size) {
-        pthread_mutex_unlock(&c->lock);
+        lipc_mutex_unlock(&c->lock);
         return -ENOMEM;             /* the receiver's budget for us is used up */
     }
     uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
@@ -487,7 +483,7 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
     c->head = head;
     c->head_pos = pos == c->size ? 0 : pos;
     atomic_store_explicit(&((struct lipc_ring_ctl *)c->map)->head, head, memory_order_release);
-    pthread_mutex_unlock(&c->lock);
+    lipc_mutex_unlock(&c->lock);
     /* wake the destination if it sleeps (Dekker with its sleeping flag) */
     atomic_thread_fence(memory_order_seq_cst);
     const struct lipc_pub_slot *ps = &c->peer->slot[r->slot];
@@ -760,9 +756,9 @@ void lipc_chan_spin_end(void)
 {
     if (__atomic_sub_fetch(&lipc_g.spinners, 1, __ATOMIC_SEQ_CST) == 0 &&
         __atomic_load_n(&lipc_g.retired, __ATOMIC_RELAXED)) {
-        pthread_mutex_lock(&lipc_g.lock);
+        lipc_mutex_lock(&lipc_g.lock);
         maybe_reap_locked();
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
     }
 }
 

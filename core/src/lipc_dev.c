@@ -16,10 +16,25 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <sys/un.h>
 
-struct lipc_dev lipc_g = { .lock = PTHREAD_MUTEX_INITIALIZER, .pconn_lock = PTHREAD_MUTEX_INITIALIZER,
+struct lipc_dev lipc_g = { .lock = LIPC_MUTEX_INIT, .pconn_lock = PTHREAD_MUTEX_INITIALIZER,
                           .route_lock = PTHREAD_MUTEX_INITIALIZER, .pconn = -1 };
+
+void lipc_mutex_lock_slow(lipc_mutex_t *m)
+{
+    uint32_t c = atomic_exchange_explicit(&m->v, 2, memory_order_acquire);
+    while (c != 0) {
+        syscall(SYS_futex, &m->v, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+        c = atomic_exchange_explicit(&m->v, 2, memory_order_acquire);
+    }
+}
+
+void lipc_mutex_wake(lipc_mutex_t *m)
+{
+    syscall(SYS_futex, &m->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
 
 /* initial-exec: a plain %fs access on every call (the library is loaded at
  * start-up, or preloaded; one pointer of static TLS) */
@@ -135,12 +150,12 @@ static void atfork_prepare(void)
 {
     pthread_mutex_lock(&lipc_g.route_lock);
     pthread_mutex_lock(&lipc_g.pconn_lock);
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
 }
 
 static void atfork_parent(void)
 {
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     pthread_mutex_unlock(&lipc_g.pconn_lock);
     pthread_mutex_unlock(&lipc_g.route_lock);
 }
@@ -218,7 +233,7 @@ static void atfork_child(void)
 static void thr_destructor(void *p)
 {
     struct lipc_thr *t = p;
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     if (t->gen == lipc_g.gen) {
         for (struct lipc_thr **pp = &lipc_g.threads; *pp; pp = &(*pp)->next)
             if (*pp == t) {
@@ -228,7 +243,7 @@ static void thr_destructor(void *p)
         lipc_msg_thread_gone(t);
         lipc_route_uncache_locked(t);
     }
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     thr_free(t);               /* closing the connection tells the broker */
 }
 
@@ -285,14 +300,14 @@ struct lipc_thr *lipc_thr_get_slow(int *err)
     if (t && t->gen == lipc_g.gen)
         return t;
     t_self = NULL;              /* stale after fork: its resources were freed */
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     if (!lipc_g.open || !lipc_g.mapped || lipc_g.pconn < 0) {
         *err = !lipc_g.open ? -EINVAL : -ENOMEM;
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
         return NULL;
     }
     unsigned gen = lipc_g.gen;
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
 
     t = calloc(1, sizeof(*t));
     if (!t) {
@@ -326,16 +341,16 @@ struct lipc_thr *lipc_thr_get_slow(int *err)
     t->efd = fd;
     t->slot = slot;
     pthread_once(&g_once, once_init);
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     if (gen != lipc_g.gen) {    /* forked meanwhile (we are the child) */
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
         thr_free(t);
         *err = -ENOMEM;
         return NULL;
     }
     struct lipc_inbox *ib = lipc_inbox_get_locked(t->tid, true);
     if (!ib) {
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
         thr_free(t);
         *err = -ENOMEM;
         return NULL;
@@ -344,7 +359,7 @@ struct lipc_thr *lipc_thr_get_slow(int *err)
     t->inbox = ib;
     t->next = lipc_g.threads;
     lipc_g.threads = t;
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     pthread_setspecific(g_thr_key, t);
     t_self = t;
     return t;
@@ -459,9 +474,9 @@ bool lipc_dev_is_fd_locked(int fd)
 
 LIPC_EXPORT int lipc_dev_is_fd(int fd)
 {
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     bool k = lipc_dev_is_fd_locked(fd);
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     return k;
 }
 
@@ -471,7 +486,7 @@ LIPC_EXPORT int lipc_dev_open(void)
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     int r = 0;
     if (!lipc_g.open || lipc_g.pid != getpid()) {
         r = proc_connect();
@@ -490,7 +505,7 @@ LIPC_EXPORT int lipc_dev_open(void)
     }
     if (r == 0)
         lipc_g.devfds[lipc_g.ndevfds++] = fd;
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     if (r < 0) {
         close(fd);
         errno = -r;
@@ -501,7 +516,7 @@ LIPC_EXPORT int lipc_dev_open(void)
 
 LIPC_EXPORT int lipc_dev_close(int fd)
 {
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     bool found = false;
     for (unsigned i = 0; i < lipc_g.ndevfds; i++)
         if (lipc_g.devfds[i] == fd) {
@@ -509,7 +524,7 @@ LIPC_EXPORT int lipc_dev_close(int fd)
             found = true;
             break;
         }
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     if (!found) {
         errno = EBADF;
         return -1;
@@ -537,7 +552,7 @@ LIPC_EXPORT void *lipc_dev_mmap(void *addr, size_t len, int prot, int flags, int
 {
     (void)off;
     int r = 0;
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     if (!lipc_dev_is_fd_locked(fd))
         r = -EBADF;
     else if (!lipc_g.open)
@@ -571,7 +586,7 @@ LIPC_EXPORT void *lipc_dev_mmap(void *addr, size_t len, int prot, int flags, int
         lipc_g.mapped = true;
         ret = lipc_g.pool.ro;
     }
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     if (r < 0)
         errno = -r;
     return ret;

@@ -260,16 +260,16 @@ static int take(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
     for (int round = 0;; round++) {
         lipc_chan_check_events();
         bool retry = false;
-        pthread_mutex_lock(&lipc_g.lock);
+        lipc_mutex_lock(&lipc_g.lock);
         lipc_chan_consume_locked(t, &retry);
         if (retry && round == 0) {
             /* a grant may be on its way: read the pending events, once */
-            pthread_mutex_unlock(&lipc_g.lock);
+            lipc_mutex_unlock(&lipc_g.lock);
             continue;
         }
         int r = pick_locked(t, w, out);
         t->seen_n = t->inbox->q.n;
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
         return r;
     }
 }
@@ -456,14 +456,14 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
     uint32_t reply_pid = 0;
     long free_off = -1;
     if (flag & BUFF_FREE) {
-        pthread_mutex_lock(&lipc_g.lock);
+        lipc_mutex_lock(&lipc_g.lock);
         free_off = lipc_pool_lookup(&lipc_g.pool, c->buffToFree);
         if (free_off == -EINVAL && in_channel_locked(c->buffToFree))
             free_off = -EFAULT;         /* received memory, but not a message */
         if (free_off >= 0 && !lipc_rx_at((size_t)free_off)->user)
             free_off = -EFAULT;
         if (free_off < 0) {
-            pthread_mutex_unlock(&lipc_g.lock);
+            lipc_mutex_unlock(&lipc_g.lock);
             return (int)free_off;
         }
         if (ret == 0 && (flag & SEND) && m.type != MT_REQUEST) {
@@ -476,7 +476,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
         } else {
             lipc_rx_at((size_t)free_off)->user = 0;  /* freed once the message is out */
         }
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
     }
     if (ret)
         return ret;
@@ -526,10 +526,10 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
              * the ring keeps the order with direct messages to the same
              * thread */
             struct lipc_chan_out *ch = route->chan;
-            pthread_mutex_lock(&ch->lock);
+            lipc_mutex_lock(&ch->lock);
             uint64_t ticket = is_reply ? 0 : ++ch->next_ticket;
             ret = send_via_broker(t, &m, ts, reply_pid, wait_reply, ticket);
-            pthread_mutex_unlock(&ch->lock);
+            lipc_mutex_unlock(&ch->lock);
             if (ret == 0 && ticket)
                 ret = lipc_chan_send(t, route, &m, ts, LIPC_RENT_TICKET, ticket);
         }
@@ -546,9 +546,9 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
 done_send:
     if (free_off >= 0) {
         /* after the send: the caller is not kept waiting for this */
-        pthread_mutex_lock(&lipc_g.lock);
+        lipc_mutex_lock(&lipc_g.lock);
         lipc_rx_free_locked((size_t)free_off, false);
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
     }
     if (ret == 0 && (flag & RECV)) {
         IpcMsg *in = NULL;
@@ -586,9 +586,9 @@ LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
 
 static int do_ioctl(int fd, unsigned long req, void *arg)
 {
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     int r = !lipc_dev_is_fd_locked(fd) ? -EBADF : !lipc_g.open ? -EINVAL : !lipc_g.mapped ? -ENOMEM : 0;
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     if (r)
         return r;
     struct lipc_thr *t;

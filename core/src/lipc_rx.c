@@ -204,9 +204,9 @@ void lipc_msg_on_event(struct lipc_thr *t, void *pkt, int *fds, unsigned nfds)
         lipc_close_fds(fds, nfds);
         return;
     }
-    pthread_mutex_lock(&lipc_g.lock);
+    lipc_mutex_lock(&lipc_g.lock);
     int r = t->backlog ? -ENOMEM : materialise_locked(t, pkt, fds, nfds);
-    pthread_mutex_unlock(&lipc_g.lock);
+    lipc_mutex_unlock(&lipc_g.lock);
     if (r == -ENOMEM) {
         /* The pool is full (the user holds too many messages): keep the raw
          * packet, in order, until BUFF_FREE makes room.  Never dropped. */
@@ -231,9 +231,9 @@ void lipc_msg_retry_backlog(struct lipc_thr *t)
 {
     while (t->backlog) {
         struct lipc_backlog *b = t->backlog;
-        pthread_mutex_lock(&lipc_g.lock);
+        lipc_mutex_lock(&lipc_g.lock);
         int r = materialise_locked(t, b->pkt, b->fds, b->nfds);
-        pthread_mutex_unlock(&lipc_g.lock);
+        lipc_mutex_unlock(&lipc_g.lock);
         if (r == -ENOMEM)
             return;
         t->backlog = b->next;
