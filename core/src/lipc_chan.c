@@ -407,6 +407,7 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
             /* the broker creates rings empty; our own copy of head is the truth */
             c->head = atomic_load(&((struct lipc_ring_ctl *)map)->head);
             c->head_pos = (size_t)(c->head % c->size);
+            c->tail_seen = c->head;     /* a new ring is empty */
             c->next = lipc_g.chout;
             lipc_g.chout = c;
         }
@@ -449,16 +450,23 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
         return -ENOMEM;
     lipc_mutex_lock(&c->lock);
     uint64_t head = c->head;
-    uint64_t tail = atomic_load_explicit(&c->ret->tail, memory_order_acquire);
-    if (tail > head || head - tail > c->size) {
-        lipc_mutex_unlock(&c->lock);
-        return -EIO;                /* the receiver corrupted its return page */
-    }
     size_t pos = c->head_pos, to_end = c->size - pos;
     size_t total = need + (need > to_end ? to_end : 0);
-    if (head - tail + total > c->size) {
-        lipc_mutex_unlock(&c->lock);
-        return -ENOMEM;             /* the receiver's budget for us is used up */
+    if (c->corrupt || head - c->tail_seen + total > c->size) {
+        /* The receiver's tail is read only when the space we know of runs
+         * out: the line it writes on every release stays off the hot path.
+         * An older tail is always a safe one (it only moves forward). */
+        uint64_t tail = atomic_load_explicit(&c->ret->tail, memory_order_acquire);
+        if (c->corrupt || tail > head || head - tail > c->size || tail < c->tail_seen) {
+            c->corrupt = true;
+            lipc_mutex_unlock(&c->lock);
+            return -EIO;            /* the receiver corrupted its return page */
+        }
+        c->tail_seen = tail;
+        if (head - tail + total > c->size) {
+            lipc_mutex_unlock(&c->lock);
+            return -ENOMEM;         /* the receiver's budget for us is used up */
+        }
     }
     uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
     lipc_publish_cpu(&lipc_g.pub->slot[t->slot].cpu, sched_getcpu());

@@ -104,6 +104,8 @@ struct lipc_chan_out {
     lipc_mutex_t lock;          /* producer side */
     uint64_t head;
     size_t head_pos;            /* head % size, kept without dividing */
+    uint64_t tail_seen;         /* the receiver's tail when we last looked */
+    bool corrupt;               /* the receiver wrote a bad tail: EIO from now on */
     uint64_t next_ticket;
     bool gone;
     unsigned refs;              /* routes using it */
