@@ -140,6 +140,7 @@ struct lipc_thr {
     unsigned gen;               /* device generation it belongs to (fork) */
     int sock;                   /* thread connection */
     int efd;                    /* wake eventfd (the broker's, shared with senders) */
+    int ep;                     /* epoll set: sock (level), efd (edge) */
     uint32_t slot;
     uint64_t last_ts;
     struct lipc_inbox *inbox;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/uio.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sched.h>
 
 #define LIPC_TICKET_WAIT_NS (50 * 1000000ull)  /* how long a ticket may wait for its message */
@@ -312,12 +312,6 @@ static bool spin_worthwhile(const struct lipc_thr *t, const struct wait_ctx *w, 
     return w->route || !atomic_load(&ps->sleeping);
 }
 
-static void drain_efd(int efd)
-{
-    uint64_t v;
-    if (read(efd, &v, sizeof(v)) < 0) { /* EAGAIN: nothing pending */ }
-}
-
 static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms, IpcMsg **out)
 {
     uint64_t deadline = 0;          /* computed when we first go to sleep */
@@ -387,10 +381,10 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         }
         if ((t->inbox->ticket_since || t->inbox->held.n) && (wait_ms < 0 || wait_ms > 10))
             wait_ms = 10;               /* look again at a ticket or a held message */
-        struct pollfd p[2] = { { .fd = t->sock, .events = POLLIN }, { .fd = t->efd, .events = POLLIN } };
+        struct epoll_event ev[2];
         int pr;
         do {
-            pr = poll(p, 2, wait_ms);
+            pr = epoll_wait(t->ep, ev, 2, wait_ms);
         } while (pr < 0 && errno == EINTR);
         atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
         mycpu = sched_getcpu();
@@ -398,9 +392,10 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
         spun = false;
         if (pr < 0)
             return -errno;
-        if (p[1].revents & POLLIN)
-            drain_efd(t->efd);
-        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        bool sock_ready = false;        /* the eventfd needs nothing: edge-triggered */
+        for (int i = 0; i < pr; i++)
+            sock_ready |= ev[i].data.u32 == 0;
+        if (sock_ready) {
             do {
                 r = lipc_thr_pump(t, 0);
             } while (r > 0);
