@@ -44,6 +44,13 @@ __thread struct lipc_thr *lipc_t_self __attribute__((tls_model("initial-exec")))
 static pthread_key_t g_thr_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
+uint64_t lipc_coarse_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t lipc_now_ns(void)
 {
     struct timespec ts;

@@ -287,6 +287,9 @@ LIPC_HIDDEN void lipc_msg_retry_backlog(struct lipc_thr *t);
 LIPC_HIDDEN void lipc_msg_thread_gone(struct lipc_thr *t);
 
 LIPC_HIDDEN uint64_t lipc_now_ns(void);
+/* CLOCK_MONOTONIC at tick resolution (no clock read: a few ns instead of
+ * tens in a VM): request timestamps and the 5 s reply deadline. */
+LIPC_HIDDEN uint64_t lipc_coarse_ns(void);
 
 /* Publishes the CPU a thread runs on, in its public slot: stored only when it
  * changed, so that the line peers read in the hot path stays shared. */

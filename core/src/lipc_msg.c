@@ -51,7 +51,7 @@ static int check_reply_locked(const IpcMsg *reply, long req_off)
     if (rx->kind != LIPC_RX_MSG || rq->type != MT_REQUEST || (rq->flag & LITEIPC_FLAG_ONEWAY) ||
         reply->timestamp != rq->timestamp || (uint32_t)reply->target.handle != rq->taskID)
         return -EINVAL;
-    if (lipc_now_ns() > rq->timestamp + LITEIPC_TIMEOUT_NS)
+    if (lipc_coarse_ns() > rq->timestamp + LITEIPC_TIMEOUT_NS)
         return -ETIME;
     return 0;
 }
@@ -482,7 +482,7 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
     if (flag & SEND) {
         ts = m.timestamp;
         if (m.type == MT_REQUEST) {
-            ts = lipc_now_ns();
+            ts = lipc_coarse_ns();      /* made unique per thread below */
             if (ts <= t->last_ts)
                 ts = t->last_ts + 1;
             t->last_ts = ts;
