@@ -183,7 +183,11 @@ static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
     if (m->spObjNum != 0 || m->offsets != NULL)
         fz_fail("direct-path message with objects");
     const uint8_t *lo = c->map + LIPC_RING_HDR_SIZE, *hi = lo + c->size;
-    if (m->dataSz) {
+    if (m->dataSz && !rx->in_place) {   /* copied out: right after the record, in its block */
+        if ((const uint8_t *)m->data != (const uint8_t *)um + sizeof(IpcMsg) ||
+            m->dataSz > LIPC_COPY_OUT_MAX || sizeof(IpcMsg) + m->dataSz > block_len((size_t)off))
+            fz_fail("copied-out data pointer");
+    } else if (m->dataSz) {
         const uint8_t *d = m->data;
         if (d < lo + sizeof(struct lipc_rent) || d > hi || m->dataSz > (size_t)(hi - d))
             fz_fail("message data outside the ring");

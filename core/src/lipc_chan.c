@@ -545,8 +545,14 @@ static void spans_advance(struct lipc_chan_in *c)
     }
 }
 
-void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos)
+void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos, bool in_place)
 {
+    if (!in_place) {                /* copied out: its span went back when it was taken in */
+        c->nheld--;
+        if (c->nheld == 0 && c->sp_n == 0 && (c->gone || atomic_load(&c->peer->dead)))
+            maybe_reap_locked();
+        return;
+    }
     for (uint32_t i = 0; i < c->sp_n; i++) {
         struct lipc_span *s = &c->spans[(c->sp_head + i) & (c->sp_cap - 1)];
         if (s->pos == pos) {
@@ -555,7 +561,7 @@ void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos)
         }
     }
     spans_advance(c);
-    if (c->sp_n == 0 && (c->gone || atomic_load(&c->peer->dead)))
+    if (c->sp_n == 0 && c->nheld == 0 && (c->gone || atomic_load(&c->peer->dead)))
         maybe_reap_locked();        /* the last message of a gone sender */
 }
 
@@ -677,10 +683,21 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
             cons_advance(c, pos, e.len);
             continue;
         }
-        long off = lipc_pool_alloc(&lipc_g.pool, sizeof(IpcMsg));
+        /* A small message is copied into the pool and its ring span given
+         * back at once: a message a slow thread holds must not keep the
+         * ring (shared by all threads of both processes) from moving on.
+         * A large one is read in place, and so is every message once the
+         * pool is half full: what the ring accepted must always fit. */
+        bool copy = e.data_sz <= LIPC_COPY_OUT_MAX &&
+                    lipc_g.pool.bytes_used + sizeof(IpcMsg) + e.data_sz <= lipc_g.pool.size / 2;
+        long off = copy ? lipc_pool_alloc(&lipc_g.pool, sizeof(IpcMsg) + e.data_sz) : -ENOMEM;
+        if (off < 0) {
+            copy = false;
+            off = lipc_pool_alloc(&lipc_g.pool, sizeof(IpcMsg));
+        }
         if (off < 0)
             break;                      /* pool full: it stays in the ring */
-        if (span_push(c, c->cons, e.len, false) < 0 ||
+        if (span_push(c, c->cons, e.len, copy) < 0 ||
             lipc_q_push(&ib->q, (struct lipc_qent){ (uint32_t)off, (uint32_t)c->src_pid, 0, 0 }) < 0) {
             if (c->sp_n && c->spans[(c->sp_head + c->sp_n - 1) & (c->sp_cap - 1)].pos == c->cons)
                 c->sp_n--;
@@ -688,16 +705,26 @@ static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
             break;
         }
         IpcMsg *m = lipc_pool_rw(&lipc_g.pool, (size_t)off);
+        const uint8_t *src = data + pos + sizeof(e);
+        void *udata = NULL;
+        if (e.data_sz && copy) {
+            memcpy((uint8_t *)m + sizeof(IpcMsg), src, e.data_sz);
+            udata = (uint8_t *)lipc_pool_ro(&lipc_g.pool, (size_t)off) + sizeof(IpcMsg);
+        } else if (e.data_sz) {
+            udata = (void *)src;
+        }
         *m = (IpcMsg){
             .type = (MsgType)e.type, .target = { e.target_handle, (uintptr_t)e.target_token,
                                                  (uintptr_t)e.target_cookie },
-            .code = e.code, .flag = e.flag, .timestamp = e.timestamp, .dataSz = e.data_sz,
-            .data = e.data_sz ? (void *)(data + pos + sizeof(e)) : NULL,
+            .code = e.code, .flag = e.flag, .timestamp = e.timestamp, .dataSz = e.data_sz, .data = udata,
             .processID = (uint32_t)c->src_pid, .taskID = e.src_tid, .userID = c->src_uid, .gid = c->src_gid,
         };
         struct lipc_rxinfo *rx = &lipc_g.rx[off / LIPC_POOL_UNIT];
-        *rx = (struct lipc_rxinfo){ .kind = LIPC_RX_MSG, .src_pid = (uint32_t)c->src_pid, .chan = c,
-                                    .span_pos = c->cons, .src_slot = e.src_slot };
+        /* a copied message keeps its channel (counted in nheld) for the
+         * receiver's spin hint: the channel is not reaped while it lives */
+        *rx = (struct lipc_rxinfo){ .kind = LIPC_RX_MSG, .in_place = !copy, .src_pid = (uint32_t)c->src_pid,
+                                    .chan = c, .span_pos = c->cons, .src_slot = e.src_slot };
+        c->nheld += copy;
         cons_advance(c, pos, e.len);
         if (ib->thr == t)
             mine++;
@@ -723,7 +750,7 @@ static void maybe_reap_locked(void)
     for (struct lipc_chan_in **pp = &lipc_g.chin; *pp;) {
         struct lipc_chan_in *c = *pp;
         bool drained = c->broken || c->cons == atomic_load(&ring_ctl(c->map)->head);
-        if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0) {
+        if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0 && c->nheld == 0) {
             __atomic_store_n(pp, c->next, __ATOMIC_SEQ_CST);       /* unlink first */
             for (struct lipc_thr *t = lipc_g.threads; t; t = t->next)
                 if (t->last_chan == c)      /* before the spinners check below */

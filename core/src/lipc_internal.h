@@ -64,6 +64,11 @@ struct lipc_inbox {
     struct lipc_inbox *next;
 };
 
+/* Messages with at most this much data are copied out of the ring into
+ * the pool when taken in (their ring span is given back at once); larger
+ * ones are read in place. */
+#define LIPC_COPY_OUT_MAX 1024u
+
 /* Inbound channel: another process sends to us through it. */
 struct lipc_span {
     uint64_t pos;
@@ -85,6 +90,7 @@ struct lipc_chan_in {
     uint64_t tail;
     struct lipc_span *spans;
     uint32_t sp_head, sp_n, sp_cap;     /* sp_cap: a power of two (64 << k) */
+    uint32_t nheld;             /* messages copied out of the ring and not freed yet */
     bool broken;                /* the sender wrote nonsense: no more reads */
     bool gone;                  /* the sender is gone: unmap when drained */
     pid_t ok_tids[8];           /* sender tids verified to be its threads */
@@ -160,6 +166,7 @@ enum { LIPC_RX_MSG = 1, LIPC_RX_PTR = 2 };
 struct lipc_rxinfo {
     uint8_t kind;
     uint8_t user;               /* handed to the user: BUFF_FREE allowed */
+    uint8_t in_place;           /* direct path: data read in the ring (its span is held) */
     uint32_t need;              /* pool bytes accounted (broker path) */
     uint32_t src_pid;           /* sender process (trusted) */
     struct lipc_chan_in *chan;  /* direct path: the ring span to release */
@@ -249,8 +256,9 @@ LIPC_HIDDEN bool lipc_chan_hint(const struct lipc_thr *t);
 /* Bracket a spin that calls lipc_chan_hint(). */
 LIPC_HIDDEN void lipc_chan_spin_begin(void);
 LIPC_HIDDEN void lipc_chan_spin_end(void);
-/* Releases the ring span of a direct-path message. Lock held. */
-LIPC_HIDDEN void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos);
+/* A direct-path message is freed: releases its ring span (in place) or
+ * its count on the channel (copied out). Lock held. */
+LIPC_HIDDEN void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos, bool in_place);
 LIPC_HIDDEN void lipc_wake_thread(struct lipc_inbox *ib);
 LIPC_HIDDEN struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create);
 /* Is thread `slot` of this process waiting for the reply stamped ts? */

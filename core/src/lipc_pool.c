@@ -112,4 +112,9 @@ void lipc_pool_free(struct lipc_pool *p, size_t off)
     memset(p->used + unit, 0, n);
     p->len[unit] = 0;
     p->bytes_used -= (size_t)n * LIPC_POOL_UNIT;
+    /* the next allocation starts at the lowest block freed: a message that
+     * is freed before the next one arrives reuses the same (cached) memory
+     * instead of streaming through the whole pool */
+    if (unit < p->hint)
+        p->hint = unit;
 }

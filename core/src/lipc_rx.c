@@ -49,7 +49,7 @@ void lipc_rx_free_locked(size_t off, bool rollback)
         }
     }
     if (rx->chan)
-        lipc_chan_release_locked(rx->chan, rx->span_pos);
+        lipc_chan_release_locked(rx->chan, rx->span_pos, rx->in_place);
     memset(rx, 0, sizeof(*rx));
     lipc_pool_free(&lipc_g.pool, off);
     publish_pool_usage();
