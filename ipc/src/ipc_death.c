@@ -46,11 +46,11 @@ static DeathNode *g_nodes;
 /* Nodes marked dead (written under g_lock, read without it): lets
  * IpcDeathIsDead, which every SendRequest calls, skip the lock and the list
  * while no handle is dead (the common case). */
-static unsigned g_ndead;
+unsigned g_ipcDeathNumDead;
 
 static void ndead_add_locked(int d)
 {
-    __atomic_store_n(&g_ndead, g_ndead + (unsigned)d, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_ipcDeathNumDead, g_ipcDeathNumDead + (unsigned)d, __ATOMIC_RELEASE);
 }
 
 static DeathNode *find_locked(int32_t handle, DeathNode ***link)
@@ -178,14 +178,8 @@ int32_t IpcDeathRelease(int32_t handle, int *err)
     return n ? ERR_NONE : ERR_INVALID_PARAM;
 }
 
-bool IpcDeathIsDead(int32_t handle)
+bool IpcDeathIsDeadSlow(int32_t handle)
 {
-    if (handle <= 0)
-        return false;
-    /* A node dying meanwhile is the same race as dying just after the
-     * check: the send then fails with the core's own error. */
-    if (__atomic_load_n(&g_ndead, __ATOMIC_ACQUIRE) == 0)
-        return false;
     pthread_mutex_lock(&g_lock);
     DeathNode *n = find_locked(handle, NULL);
     bool dead = n && n->dead;
@@ -272,7 +266,7 @@ void IpcDeathForkChild(void)
 {
     DeathNode *n = g_nodes;
     g_nodes = NULL;
-    g_ndead = 0;
+    g_ipcDeathNumDead = 0;
     pthread_mutex_unlock(&g_lock);
     while (n) {
         DeathNode *next = n->next;

@@ -18,8 +18,23 @@ int32_t IpcDeathAdd(int32_t handle, OnRemoteDead func, void *args, uint32_t *cbI
 int32_t IpcDeathRemove(int32_t handle, uint32_t cbId, int *err);
 int32_t IpcDeathRelease(int32_t handle, int *err);
 
-/* True if a death notice was received for handle. */
-bool IpcDeathIsDead(int32_t handle);
+/* Nodes marked dead (written under the death lock, read without it). */
+extern unsigned g_ipcDeathNumDead;
+
+/* IpcDeathIsDead's slow path: looks the node up under the lock. */
+bool IpcDeathIsDeadSlow(int32_t handle);
+
+/* True if a death notice was received for handle (or a check found it
+ * gone).  Inline: every SendRequest asks, and while no handle is dead (the
+ * common case) it is one load, no lock.  A node dying meanwhile is the same
+ * race as dying just after the check: the send then fails with the core's
+ * own error. */
+static inline bool IpcDeathIsDead(int32_t handle)
+{
+    if (handle <= 0 || __atomic_load_n(&g_ipcDeathNumDead, __ATOMIC_ACQUIRE) == 0)
+        return false;
+    return IpcDeathIsDeadSlow(handle);
+}
 
 /* A death notice for handle: marks its node dead and runs its callbacks
  * (outside the lock) on the calling thread. */

@@ -9,7 +9,7 @@
 /* initial-exec: a plain %fs-relative access.  The default model of a shared
  * library (global/local-dynamic) calls __tls_get_addr on every access: about
  * 12 cycles each, three to four times per call on the critical path.  The
- * context is 32 bytes, well within the static TLS surplus glibc keeps for
+ * context is 40 bytes, well within the static TLS surplus glibc keeps for
  * libraries loaded with dlopen (as foundation loads services). */
 static __thread IpcThreadContext t_ctx __attribute__((tls_model("initial-exec")));
 

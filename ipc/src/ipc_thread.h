@@ -9,10 +9,12 @@
 #include <sys/types.h>
 
 #include "ipc_skeleton.h"
+#include "lite_ipc.h"
 
 typedef struct {
     const IpcObjectStub *stub;  /* bound by SetContextObject / WriteRemoteObject(NORMAL) */
-    bool inCall;                /* serving a request: caller* are valid */
+    const IpcMsg *req;          /* the request being served (valid while inCall) */
+    bool inCall;                /* serving a request: caller* and req are valid */
     bool leave;                 /* JoinWorkThread returns after this request */
     pid_t callerPid;
     uid_t callerUid;
