@@ -67,9 +67,57 @@ static void test_basic(void)
         CHECK_EQ(rt_call(d, RT_PID, 0, 0, &v), 0);
         pid_t provider_pid = v;
         CHECK(provider_pid != getpid());
+        /* request shapes: none, a length not a multiple of 4 (sent padded),
+         * the largest one upstream's proxy took, one byte more */
+        RtResult rr = {0, 0};
+        CHECK_EQ(d->Invoke(d, RT_PID, NULL, &rr, rt_notify), 0);
+        CHECK_EQ(rr.called, 1);
+        CHECK_EQ(rr.value, provider_pid);
+        IpcIoInit(&req, buf, sizeof(buf), 0);
+        WriteInt32(&req, 5);
+        WriteInt32(&req, 6);
+        WriteBoolUnaligned(&req, true);
+        rr.called = 0;
+        CHECK_EQ(p->Invoke(p, RT_ADD, &req, &rr, rt_notify), 0);
+        CHECK_EQ(rr.called, 1);
+        CHECK_EQ(rr.value, 11);
+        static char big[MAX_IO_SIZE];
+        static const char zero[MAX_IO_SIZE];
+        IpcIo breq;
+        IpcIoInit(&breq, big, sizeof(big), 0);
+        CHECK(WriteBuffer(&breq, zero, MAX_IO_SIZE - MAX_OBJ_NUM * sizeof(size_t) - 4));
+        rr.called = 0;
+        CHECK_EQ(p->Invoke(p, RT_ADD, &breq, &rr, rt_notify), 0);
+        CHECK_EQ(rr.called, 1);
+        CHECK(WriteInt32(&breq, 0));
+        CHECK_EQ(p->Invoke(p, RT_ADD, &breq, &rr, rt_notify), EC_INVALID);
+        IpcIo uninit;
+        memset(&uninit, 0, sizeof(uninit));
+        CHECK_EQ(p->Invoke(p, RT_ADD, &uninit, &rr, rt_notify), EC_INVALID);
         /* remote identity */
         SvcIdentity id = SAMGR_GetRemoteIdentity("calc", "add");
         CHECK(id.handle > 0);
+        /* the payload form of a router call (a caller using the identity
+         * itself): int32 token first, the reply starts with int32 status */
+        for (int k = 0; k < 2; k++) {
+            IpcIoInit(&req, buf, sizeof(buf), 0);
+            WriteInt32(&req, k == 0 ? (int32_t)id.token : (int32_t)id.token + 100);
+            WriteInt32(&req, 20);
+            WriteInt32(&req, 22);
+            MessageOption opt;
+            MessageOptionInit(&opt);
+            IpcIo reply;
+            uintptr_t msg = 0;
+            CHECK_EQ(SendRequest(id, RT_ADD, &req, &reply, opt, &msg), ERR_NONE);
+            int32_t st = -1;
+            CHECK(ReadInt32(&reply, &st));
+            CHECK_EQ(st, k == 0 ? EC_SUCCESS : EC_INVALID);
+            if (k == 0) {
+                CHECK(ReadInt32(&reply, &v));
+                CHECK_EQ(v, 42);
+            }
+            FreeBuffer((void *)msg);
+        }
         SvcIdentity none = SAMGR_GetRemoteIdentity("nosuch", NULL);
         CHECK_EQ(none.handle, -1);
         CHECK(SAMGR_GetInstance()->GetFeatureApi("nosuch", NULL) == NULL);
