@@ -305,6 +305,10 @@ int lipc_samgr_query(const char *service, const char *feature, SvcIdentity *id)
         WriteString(&req, feature);
     uintptr_t msg = 0;
     int32_t r = lipc_samgr_call(&req, &reply, &msg);
+    /* a failed reply: the reply naming the provider was refused, the
+     * provider is gone (the server has not processed its death yet) */
+    if (r == IPC_INVOKER_FAILED_REPLY)
+        return EC_FAILURE;
     if (r != ERR_NONE)
         return r;
     int32_t status = EC_FAILURE;
