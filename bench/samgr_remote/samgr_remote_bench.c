@@ -13,7 +13,12 @@
  *    lookup (RES_FEATURE OP_GET, as GetFeatureApi's first resolution) is
  *    timed, p50, at N = 1000 and N = 10000.
  *
- *   samgr_remote_bench [--json] [--quick] [--iterations N] [--only cross|same|lookup] [--help]
+ *   samgr_remote_bench [--json] [--quick] [--iterations N] [--only cross|same|lookup]
+ *                      [--rate R] [--help]
+ *
+ * Flow control is off (LIPC_SAMGR_RATE=0) unless --rate R sets the token
+ * bucket to R messages/s with a burst of R (high enough never to refuse a
+ * call of the run: it measures what the bucket costs).
  *
  * Table on stdout, or one JSON object per line with --json.  A private
  * broker and samgr_server are started and stopped.
@@ -45,6 +50,7 @@
 
 static int g_json, g_iters = 20000;
 static const char *g_only;   /* --only cross|same|lookup: one part (profiling) */
+static const char *g_rate = "0";   /* --rate R: flow control on (LIPC_SAMGR_RATE = BURST = R) */
 static char g_dir[64], g_sock[128], g_policy[128];
 static pid_t g_broker, g_server;
 
@@ -482,11 +488,15 @@ int main(int argc, char **argv)
             g_iters = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             g_only = argv[++i];
+        else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
+            g_rate = argv[++i];
         else {
             FILE *f = strcmp(argv[i], "--help") == 0 ? stdout : stderr;
-            fprintf(f, "usage: samgr_remote_bench [--json] [--quick] [--iterations N] [--only cross|same|lookup] [--help]\n"
+            fprintf(f, "usage: samgr_remote_bench [--json] [--quick] [--iterations N] [--only cross|same|lookup]\n"
+                       "                          [--rate R] [--help]\n"
                        "Remote Invoke through the client proxy vs the raw core call (64 B, hot,\n"
-                       "cross-CPU and same-CPU), and samgr lookup time with 1000 / 10000 features.\n");
+                       "cross-CPU and same-CPU), and samgr lookup time with 1000 / 10000 features.\n"
+                       "--rate R: flow control on, R messages/s, burst R (default: off).\n");
             return f == stdout ? 0 : 2;
         }
     }
@@ -501,7 +511,8 @@ int main(int argc, char **argv)
     snprintf(g_sock, sizeof(g_sock), "%s/liteipcd.sock", g_dir);
     setenv("LITEIPC_SOCKET", g_sock, 1);
     setenv("LIPC_SAMGR_SYSCAP", "/nonexistent.json", 1);
-    setenv("LIPC_SAMGR_RATE", "0", 1);   /* no flow control in a benchmark */
+    setenv("LIPC_SAMGR_RATE", g_rate, 1);   /* default 0: no flow control in a benchmark */
+    setenv("LIPC_SAMGR_BURST", g_rate, 1);
     unsetenv("LIPC_SAMGR_POLICY");
     atexit(cleanup);
     g_broker = fork();

@@ -5,7 +5,11 @@
 #ifndef LIPC_IPC_H
 #define LIPC_IPC_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include "serializer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +46,26 @@ LIPC_IPC_EXPORT void lipc_ipc_leave_work_thread(void);
 /* The id (handle) of this process's callback-dispatch thread, starting it
  * if needed; -errno if it cannot be started (e.g. no service manager yet). */
 LIPC_IPC_EXPORT pid_t lipc_ipc_dispatch_tid(void);
+
+/*
+ * In a stub, on the thread serving a request: the target the caller sent
+ * it to (the request's IpcMsg.target: handle, token and cookie exactly as
+ * the caller passed them to SendRequest).  Returns true and fills *target;
+ * false (target untouched) outside a call or if target is NULL.  Lets a
+ * protocol carry a word or two in the message header instead of the
+ * payload (samgr's router token, docs/SAMGR_REMOTE.md).
+ */
+LIPC_IPC_EXPORT bool lipc_ipc_calling_target(SvcIdentity *target);
+
+/*
+ * The value the peer's stub returned (OnRemoteRequest's int32_t result)
+ * for the sync request whose reply is buffer (as SendRequest stored it in
+ * *buffer, before FreeBuffer).  The automatic reply carries it in its
+ * header (upstream only logs it).  Returns true and sets *result; false if
+ * the reply carries none (e.g. a reply sent by other means) or an argument
+ * is NULL.  The buffer stays the caller's.
+ */
+LIPC_IPC_EXPORT bool lipc_ipc_reply_result(uintptr_t buffer, int32_t *result);
 
 #ifdef __cplusplus
 }

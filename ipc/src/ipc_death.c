@@ -43,14 +43,27 @@ typedef struct DeathNode {
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static DeathNode *g_nodes;
-/* Nodes marked dead (written under g_lock, read without it): lets
+/* Nodes marked dead, and a filter of their handles (bit handle % 256, set
+ * before the count is raised, cleared when it drops to 0; a removed node's
+ * bit stays until then).  Written under g_lock, read without it: lets
  * IpcDeathIsDead, which every SendRequest calls, skip the lock and the list
- * while no handle is dead (the common case). */
-static unsigned g_ndead;
+ * while no handle is dead (the common case), and for every handle whose
+ * bit is clear once some are (before, a single dead proxy sent every later
+ * call of the process through the lock and the list). */
+unsigned g_ipcDeathNumDead;
+uint64_t g_ipcDeathFilter[IPC_DEATH_FILTER_WORDS];
 
-static void ndead_add_locked(int d)
+static void ndead_add_locked(int32_t handle, int d)
 {
-    __atomic_store_n(&g_ndead, g_ndead + (unsigned)d, __ATOMIC_RELEASE);
+    unsigned n = g_ipcDeathNumDead + (unsigned)d;
+    if (d > 0) {
+        unsigned b = (unsigned)handle % (IPC_DEATH_FILTER_WORDS * 64);
+        __atomic_fetch_or(&g_ipcDeathFilter[b / 64], (uint64_t)1 << (b % 64), __ATOMIC_RELAXED);
+    } else if (n == 0) {
+        for (int i = 0; i < IPC_DEATH_FILTER_WORDS; i++)
+            __atomic_store_n(&g_ipcDeathFilter[i], 0, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&g_ipcDeathNumDead, n, __ATOMIC_RELEASE);
 }
 
 static DeathNode *find_locked(int32_t handle, DeathNode ***link)
@@ -83,7 +96,7 @@ void IpcDeathOnRead(int32_t handle)
         n = find_locked(handle, NULL);
         if (n && n->dead && alive == 1) {
             *n = (DeathNode){ .next = n->next, .handle = handle };
-            ndead_add_locked(-1);
+            ndead_add_locked(handle, -1);
         }
     } else if (!n) {
         n = calloc(1, sizeof(*n));
@@ -170,7 +183,7 @@ int32_t IpcDeathRelease(int32_t handle, int *err)
     if (n) {
         *link = n->next;
         if (n->dead)
-            ndead_add_locked(-1);
+            ndead_add_locked(handle, -1);
         free(n);
         *err = 0;
     }
@@ -178,14 +191,8 @@ int32_t IpcDeathRelease(int32_t handle, int *err)
     return n ? ERR_NONE : ERR_INVALID_PARAM;
 }
 
-bool IpcDeathIsDead(int32_t handle)
+bool IpcDeathIsDeadSlow(int32_t handle)
 {
-    if (handle <= 0)
-        return false;
-    /* A node dying meanwhile is the same race as dying just after the
-     * check: the send then fails with the core's own error. */
-    if (__atomic_load_n(&g_ndead, __ATOMIC_ACQUIRE) == 0)
-        return false;
     pthread_mutex_lock(&g_lock);
     DeathNode *n = find_locked(handle, NULL);
     bool dead = n && n->dead;
@@ -201,7 +208,7 @@ static bool mark_dead(int32_t handle, DeathSlot *snap)
     DeathNode *n = find_locked(handle, NULL);
     if (n && !n->dead) {
         n->dead = true;
-        ndead_add_locked(1);
+        ndead_add_locked(handle, 1);
         for (int i = 0; i < MAX_DEATH_CALLBACK_NUM; i++) {
             snap[i] = n->slot[i];
             any |= snap[i].used;
@@ -272,7 +279,9 @@ void IpcDeathForkChild(void)
 {
     DeathNode *n = g_nodes;
     g_nodes = NULL;
-    g_ndead = 0;
+    g_ipcDeathNumDead = 0;
+    for (int i = 0; i < IPC_DEATH_FILTER_WORDS; i++)
+        g_ipcDeathFilter[i] = 0;
     pthread_mutex_unlock(&g_lock);
     while (n) {
         DeathNode *next = n->next;

@@ -19,10 +19,10 @@
  * purpose: a zero-initialised IpcMsg (`IpcMsg m = { ... }`) compiles to a
  * `rep stos` of 96 bytes, whose start-up cost (~30 cycles here) sat on the
  * critical path of every call and every reply. */
-static void msg_init(IpcMsg *m, MsgType type, SvcIdentity target, uint32_t code, uint32_t flag,
-                     uint64_t timestamp, const IpcIo *io)
+static inline void msg_init(IpcMsg *m, MsgType type, SvcIdentity target, uint32_t code, uint32_t flag,
+                            uint64_t timestamp, const IpcIo *io)
 {
-    size_t n = io ? IpcIoUsedBytes(io) : 0, objs = io ? IpcIoUsedObjects(io) : 0;
+    size_t n = IpcIoUsedBytes(io), objs = IpcIoUsedObjects(io);
     m->type = type;
     /* Each field loaded on its own (relaxed atomic loads are plain moves the
      * vectoriser leaves alone): the caller passed target on the stack as a
@@ -117,10 +117,16 @@ int32_t IpcInvokerSend(SvcIdentity target, uint32_t code, IpcIo *data, IpcIo *re
 
 /* Sends the answer to req (MT_REPLY with reply's content, or
  * MT_FAILED_REPLY when reply is NULL) and frees req (the core frees it even
- * when the send fails). */
-static int answer(IpcMsg *req, IpcIo *reply)
+ * when the send fails).  A reply carries the stub's result in its header
+ * (target.token, marked by LIPC_IPC_RESULT_COOKIE in target.cookie; see
+ * lipc_ipc_reply_result). */
+static int answer(IpcMsg *req, IpcIo *reply, int32_t result)
 {
     SvcIdentity caller = { .handle = (int32_t)req->taskID };
+    if (reply) {
+        caller.token = (uintptr_t)(uint32_t)result;
+        caller.cookie = LIPC_IPC_RESULT_COOKIE;
+    }
     IpcMsg m;
     msg_init(&m, reply ? MT_REPLY : MT_FAILED_REPLY, caller, req->code, req->flag, req->timestamp, reply);
     IpcContent c = { .flag = SEND | BUFF_FREE, .outMsg = &m, .buffToFree = req };
@@ -136,37 +142,46 @@ void IpcInvokerServe(IpcMsg *msg, const IpcObjectStub *stub)
     bool sync = !(msg->flag & TF_OP_ASYNC);
     if (!stub || !stub->func) {
         if (sync)
-            answer(msg, NULL);
+            answer(msg, NULL, 0);
         else
             IpcInvokerFree(msg);
         return;
     }
     IpcThreadContext *ctx = IpcThreadCurrent();
-    IpcThreadContext saved = *ctx;      /* nested calls (a stub serving inside a stub) */
+    /* nested calls (a stub serving inside a stub): restored below */
+    const IpcMsg *savedReq = ctx->req;
+    bool savedInCall = ctx->inCall;
+    pid_t savedPid = ctx->callerPid;
+    uid_t savedUid = ctx->callerUid;
+    ctx->req = msg;
     ctx->inCall = true;
     ctx->callerPid = (pid_t)msg->processID;
     ctx->callerUid = (uid_t)msg->userID;
 
     IpcIo data;
     IpcIoInitFromMsg(&data, msg->data, msg->dataSz, msg->offsets, msg->spObjNum);
-    /* upstream: an 8 KiB stack buffer with MAX_OBJ_NUM offsets */
+    /* upstream: an 8 KiB stack buffer with MAX_OBJ_NUM offsets (what
+     * IpcIoInit(&reply, buf, MAX_IO_SIZE, MAX_OBJ_NUM) sets up, written
+     * out: this runs for every request) */
     _Alignas(max_align_t) char buf[MAX_IO_SIZE];
     IpcIo reply;
-    memset(&reply, 0, sizeof(reply));
-    IpcIoInit(&reply, buf, sizeof(buf), MAX_OBJ_NUM);
+    reply.offsetsBase = reply.offsetsCur = (size_t *)(void *)buf;
+    reply.bufferBase = reply.bufferCur = buf + MAX_OBJ_NUM * sizeof(size_t);
+    reply.bufferLeft = MAX_IO_SIZE - MAX_OBJ_NUM * sizeof(size_t);
+    reply.offsetsLeft = MAX_OBJ_NUM;
+    reply.flag = IPC_IO_INITIALIZED;
     MessageOption option = { .flags = msg->flag, .waitTime = RPC_DEFAULT_SEND_WAIT_TIME, .args = stub->args };
-    stub->func(msg->code, &data, &reply, option);
+    int32_t result = stub->func(msg->code, &data, &reply, option);
 
     if (!sync)
         IpcInvokerFree(msg);
     else if (IpcIoIsAvailable(&reply))
-        answer(msg, &reply);
+        answer(msg, &reply, result);
     else
-        answer(msg, NULL);              /* upstream sends nothing and leaks msg */
+        answer(msg, NULL, 0);           /* upstream sends nothing and leaks msg */
 
-    bool leave = ctx->leave;
-    ctx->inCall = saved.inCall;
-    ctx->callerPid = saved.callerPid;
-    ctx->callerUid = saved.callerUid;
-    ctx->leave = leave;
+    ctx->req = savedReq;
+    ctx->inCall = savedInCall;
+    ctx->callerPid = savedPid;
+    ctx->callerUid = savedUid;
 }

@@ -8,6 +8,10 @@
 #include "ipc_skeleton.h"
 #include "lite_ipc.h"
 
+/* Marks a reply whose header carries the stub's result (target.token);
+ * see lipc_ipc_reply_result. */
+#define LIPC_IPC_RESULT_COOKIE ((uintptr_t)0x4C525354u)   /* "LRST" */
+
 /* SendRequest after the argument checks; returns an upstream code, sets *err. */
 int32_t IpcInvokerSend(SvcIdentity target, uint32_t code, IpcIo *data, IpcIo *reply,
                        MessageOption option, uintptr_t *buffer, int *err);

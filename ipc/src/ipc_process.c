@@ -26,7 +26,7 @@
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_fd = -1;
 static bool g_mapped;
-static bool g_ready;        /* fast path, read without the lock after init */
+bool g_ipcProcessReady;     /* fast path (IpcProcessInit), read without the lock after init */
 
 static void fork_prepare(void)
 {
@@ -45,7 +45,7 @@ static void fork_parent(void)
 static void fork_child(void)
 {
     g_mapped = false;       /* the descriptor stays valid; the pool does not */
-    __atomic_store_n(&g_ready, false, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_ipcProcessReady, false, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_lock);
     IpcDeathForkChild();
     IpcDispatchForkChild();
@@ -123,14 +123,12 @@ static int init_locked(void)
     return 0;
 }
 
-int IpcProcessInit(void)
+int IpcProcessInitSlow(void)
 {
-    if (__atomic_load_n(&g_ready, __ATOMIC_ACQUIRE))
-        return 0;
     pthread_mutex_lock(&g_lock);
-    int r = g_ready ? 0 : init_locked();
+    int r = __atomic_load_n(&g_ipcProcessReady, __ATOMIC_RELAXED) ? 0 : init_locked();
     if (r == 0)
-        __atomic_store_n(&g_ready, true, __ATOMIC_RELEASE);
+        __atomic_store_n(&g_ipcProcessReady, true, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_lock);
     return r;
 }

@@ -205,6 +205,24 @@ LIPC_IPC_EXPORT const char *lipc_ipc_strerror(int err)
     }
 }
 
+LIPC_IPC_EXPORT bool lipc_ipc_calling_target(SvcIdentity *target)
+{
+    const IpcThreadContext *ctx = IpcThreadCurrent();
+    if (!target || !ctx->inCall || !ctx->req)
+        return false;
+    *target = ctx->req->target;
+    return true;
+}
+
+LIPC_IPC_EXPORT bool lipc_ipc_reply_result(uintptr_t buffer, int32_t *result)
+{
+    const IpcMsg *m = (const IpcMsg *)buffer;
+    if (!m || !result || m->type != MT_REPLY || m->target.cookie != LIPC_IPC_RESULT_COOKIE)
+        return false;
+    *result = (int32_t)(uint32_t)m->target.token;
+    return true;
+}
+
 LIPC_IPC_EXPORT void lipc_ipc_leave_work_thread(void)
 {
     IpcThreadCurrent()->leave = true;

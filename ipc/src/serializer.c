@@ -31,12 +31,7 @@
 
 static bool IoAvailable(const IpcIo *io)
 {
-    return io != NULL && (io->flag & IPC_IO_INITIALIZED) && !(io->flag & IPC_IO_OVERFLOW);
-}
-
-bool IpcIoIsAvailable(const IpcIo *io)
-{
-    return IoAvailable(io);
+    return IpcIoIsAvailable(io);
 }
 
 /* SAFETY: upstream's IPC_IO_ALIGN wraps for sizes near SIZE_MAX (a huge
@@ -181,22 +176,6 @@ int IpcIoInitFromMsg(IpcIo *io, const void *data, size_t dataSz, const size_t *o
     io->offsetsLeft = spObjNum;
     io->flag = IPC_IO_INITIALIZED | LIPC_IO_READONLY;
     return 0;
-}
-
-size_t IpcIoUsedBytes(const IpcIo *io)
-{
-    if (io == NULL || !(io->flag & IPC_IO_INITIALIZED)) {
-        return 0;
-    }
-    return (size_t)(io->bufferCur - io->bufferBase);
-}
-
-size_t IpcIoUsedObjects(const IpcIo *io)
-{
-    if (io == NULL || !(io->flag & IPC_IO_INITIALIZED)) {
-        return 0;
-    }
-    return (size_t)(io->offsetsCur - io->offsetsBase);
 }
 
 bool IpcIoAppend(IpcIo *dst, IpcIo *src)

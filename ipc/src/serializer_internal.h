@@ -39,14 +39,32 @@ extern "C" {
 int IpcIoInitFromMsg(IpcIo *io, const void *data, size_t dataSz, const size_t *offsets,
                      size_t spObjNum);
 
+/* The three below are inline: SendRequest and the automatic reply call
+ * them on every message, and an out-of-line call costs more than the body. */
+
 /* True when io is initialised and not overflowed (upstream's static IpcIoAvailable). */
-bool IpcIoIsAvailable(const IpcIo *io);
+static inline bool IpcIoIsAvailable(const IpcIo *io)
+{
+    return io != NULL && (io->flag & IPC_IO_INITIALIZED) && !(io->flag & IPC_IO_OVERFLOW);
+}
 
-/* Bytes written so far (bufferCur - bufferBase): the dataSz of a message. 0 if io is NULL. */
-size_t IpcIoUsedBytes(const IpcIo *io);
+/* Bytes written so far (bufferCur - bufferBase): the dataSz of a message.
+ * 0 if io is NULL or not initialised. */
+static inline size_t IpcIoUsedBytes(const IpcIo *io)
+{
+    if (io == NULL || !(io->flag & IPC_IO_INITIALIZED))
+        return 0;
+    return (size_t)(io->bufferCur - io->bufferBase);
+}
 
-/* Offset slots used so far (offsetsCur - offsetsBase): the spObjNum of a message. 0 if io is NULL. */
-size_t IpcIoUsedObjects(const IpcIo *io);
+/* Offset slots used so far (offsetsCur - offsetsBase): the spObjNum of a
+ * message.  0 if io is NULL or not initialised. */
+static inline size_t IpcIoUsedObjects(const IpcIo *io)
+{
+    if (io == NULL || !(io->flag & IPC_IO_INITIALIZED))
+        return 0;
+    return (size_t)(io->offsetsCur - io->offsetsBase);
+}
 
 /*
  * Runtime hooks for the parts of WriteRemoteObject/ReadRemoteObject that

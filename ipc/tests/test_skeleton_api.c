@@ -12,11 +12,13 @@
  * data, NULL data), waitTime honoured (-ETIME after ~1 s), access denied
  * (-EACCES), pool full (-ENOMEM), a reply io that overflowed (failed reply,
  * -ENOENT), a fork child that re-initialises, and a stub that makes
- * JoinWorkThread return (lipc_ipc_leave_work_thread) so S exits cleanly.
+ * JoinWorkThread return (lipc_ipc_leave_work_thread) so S exits cleanly;
+ * lipc_ipc_calling_target (the request header as sent) and
+ * lipc_ipc_reply_result (the stub's result in the reply header).
  */
 #include "test_skeleton_util.h"
 
-enum { C_PING = 1, C_SLOW, C_HOLD, C_BIG, C_COUNT, C_BADREPLY, C_LEAVE };
+enum { C_PING = 1, C_SLOW, C_HOLD, C_BIG, C_COUNT, C_BADREPLY, C_LEAVE, C_TARGET };
 
 static struct tsync g_ev, g_go;
 static int g_big;
@@ -51,6 +53,15 @@ static int32_t svc_request(uint32_t code, IpcIo *data, IpcIo *reply, MessageOpti
         lipc_ipc_leave_work_thread();
         WriteInt32(reply, 0);
         break;
+    case C_TARGET: {        /* the request header, and a result of our own */
+        SvcIdentity t = { 0, 0, 0 };
+        CHECK(lipc_ipc_calling_target(&t));
+        CHECK(!lipc_ipc_calling_target(NULL));
+        WriteInt32(reply, t.handle);
+        WriteUint64(reply, t.token);
+        WriteUint64(reply, t.cookie);
+        return -1234;
+    }
     }
     (void)option;
     return ERR_NONE;
@@ -180,6 +191,37 @@ int main(void)
     int32_t r = 0;
     CHECK_EQ(call_i32(g_svc, C_PING, 0, NULL, 4, &r), ERR_NONE);
     CHECK_EQ(r, srv);
+
+    /* the request header reaches the stub as sent; its result comes back
+     * in the reply header */
+    {
+        SvcIdentity t = g_svc, seen;
+        t.token = 77;
+        t.cookie = 0x5eed;
+        CHECK(!lipc_ipc_calling_target(&seen));       /* not serving */
+        char tbuf[16];
+        IpcIo tio, treply;
+        IpcIoInit(&tio, tbuf, sizeof(tbuf), 0);
+        MessageOption topt;
+        MessageOptionInit(&topt);
+        uintptr_t tb = 0;
+        CHECK_EQ(SendRequest(t, C_TARGET, &tio, &treply, topt, &tb), ERR_NONE);
+        int32_t h = 0, res = 0;
+        uint64_t tok = 0, cookie = 0;
+        CHECK(ReadInt32(&treply, &h) && ReadUint64(&treply, &tok) && ReadUint64(&treply, &cookie));
+        CHECK_EQ(h, g_svc.handle);
+        CHECK_EQ(tok, 77);
+        CHECK_EQ(cookie, 0x5eed);
+        CHECK(lipc_ipc_reply_result(tb, &res));
+        CHECK_EQ(res, -1234);
+        CHECK(!lipc_ipc_reply_result(tb, NULL));
+        CHECK(!lipc_ipc_reply_result(0, &res));
+        CHECK_EQ(FreeBuffer((void *)tb), ERR_NONE);
+        CHECK_EQ(SendRequest(g_svc, C_PING, &tio, &treply, topt, &tb), ERR_NONE);
+        CHECK(lipc_ipc_reply_result(tb, &res));
+        CHECK_EQ(res, ERR_NONE);
+        CHECK_EQ(FreeBuffer((void *)tb), ERR_NONE);
+    }
 
     /* waitTime honoured */
     long long t0 = lipc_test_now_ms();

@@ -163,6 +163,59 @@ static SvcIdentity target_load(const IClientHeader *h)
     return t;
 }
 
+/* The payload form's limit, kept for the header form: upstream's
+ * ProxyInvoke appends the request behind the token in an 8 KiB io with
+ * MAX_OBJ_NUM offsets; a request that did not fit there is EC_INVALID. */
+#define PROXY_MAX_REQUEST (MAX_IO_SIZE - MAX_OBJ_NUM * sizeof(size_t) - sizeof(int32_t))
+
+/* Sends data to the router and hands the reply to notify (sync); returns
+ * the router's status (header form, samgr_proto.h) or the rpc error. */
+static int proxy_send(IClientHeader *h, SvcIdentity target, int funcId, IpcIo *data, IOwner owner,
+                      INotify notify)
+{
+    MessageOption opt = {.flags = notify ? TF_OP_SYNC : TF_OP_ASYNC, .waitTime = 0, .args = NULL};
+    IpcIo reply;
+    uintptr_t msg = 0;
+    int32_t ret = SendRequest(target, (uint32_t)funcId, data, &reply, opt, notify ? &msg : NULL);
+    /* the IPC library reports a peer that died before its notice arrived
+     * as ERR_DEAD_OBJECT too (and then runs on_service_exit) */
+    if (ret == ERR_DEAD_OBJECT) {
+        invalidate(h);
+        return ERR_DEAD_OBJECT;
+    }
+    if (ret == ERR_INVALID_PARAM)
+        return EC_INVALID;      /* a request io the checks above let through */
+    if (ret != ERR_NONE || !notify)
+        return ret;
+    int32_t status;
+    if (!lipc_ipc_reply_result(msg, &status))
+        status = EC_FAILURE;
+    if (status == EC_SUCCESS)
+        notify(owner, EC_SUCCESS, &reply);
+    FreeBuffer((void *)msg);
+    return status;
+}
+
+/* A request whose length is not a multiple of 4 goes out copied and padded
+ * with zeros, as the payload form (token + IpcIoAppend) sent it.  Out of
+ * line: the 8 KiB buffer stays off the common path's stack frame. */
+__attribute__((noinline)) static int proxy_send_padded(IClientHeader *h, SvcIdentity target, int funcId,
+                                                       IpcIo *request, IOwner owner, INotify notify)
+{
+    _Alignas(max_align_t) char buf[MAX_IO_SIZE];
+    IpcIo io;
+    memset(&io, 0, sizeof(io));
+    IpcIoInit(&io, buf, sizeof(buf), MAX_OBJ_NUM);
+    if (!IpcIoAppend(&io, request))
+        return EC_INVALID;
+    return proxy_send(h, target, funcId, &io, owner, notify);
+}
+
+/* The payload form's limit, kept for the header form: upstream's
+ * ProxyInvoke appends the request behind the token in an 8 KiB io with
+ * MAX_OBJ_NUM offsets; a request that did not fit there is EC_INVALID. */
+#define PROXY_MAX_REQUEST (MAX_IO_SIZE - MAX_OBJ_NUM * sizeof(size_t) - sizeof(int32_t))
+
 static int proxy_invoke(IClientProxy *proxy, int funcId, IpcIo *request, IOwner owner, INotify notify)
 {
     if (!proxy)
@@ -171,32 +224,30 @@ static int proxy_invoke(IClientProxy *proxy, int funcId, IpcIo *request, IOwner 
     SvcIdentity target = target_load(h);
     if (target.handle <= 0)
         return ERR_DEAD_OBJECT;
-    _Alignas(max_align_t) char buf[MAX_IO_SIZE];
-    IpcIo io;
-    memset(&io, 0, sizeof(io));
-    IpcIoInit(&io, buf, sizeof(buf), MAX_OBJ_NUM);
-    WriteInt32(&io, (int32_t)target.token);
-    if (request && !IpcIoAppend(&io, request))
-        return EC_INVALID;
-    MessageOption opt = {.flags = notify ? TF_OP_SYNC : TF_OP_ASYNC, .waitTime = 0, .args = NULL};
-    IpcIo reply;
-    uintptr_t msg = 0;
-    int32_t ret = SendRequest(target, (uint32_t)funcId, &io, &reply, opt, notify ? &msg : NULL);
-    /* the IPC library reports a peer that died before its notice arrived
-     * as ERR_DEAD_OBJECT too (and then runs on_service_exit) */
-    if (ret == ERR_DEAD_OBJECT) {
-        invalidate(h);
-        return ERR_DEAD_OBJECT;
+    /* Header form (samgr_proto.h): the token rides in target.token, the
+     * request goes out as the caller built it (no copy), the status comes
+     * back in the reply header. */
+    target.cookie = SAMGR_ROUTER_HDR_COOKIE;
+    IpcIo *data = request;
+    if (request) {
+        /* what upstream's IpcIoAppend accepts, and nothing more */
+        if (!(request->flag & IPC_IO_INITIALIZED) || (request->flag & IPC_IO_OVERFLOW) ||
+            !request->bufferBase || request->bufferCur < request->bufferBase ||
+            request->offsetsCur < request->offsetsBase)
+            return EC_INVALID;
+        size_t used = (size_t)(request->bufferCur - request->bufferBase);
+        size_t objs = (size_t)(request->offsetsCur - request->offsetsBase);
+        if (used == 0) {
+            if (objs)
+                return EC_INVALID;
+            data = NULL;
+        } else if (used > PROXY_MAX_REQUEST || objs > MAX_OBJ_NUM) {
+            return EC_INVALID;
+        } else if (used % 4) {
+            return proxy_send_padded(h, target, funcId, request, owner, notify);
+        }
     }
-    if (ret != ERR_NONE || !notify)
-        return ret;
-    int32_t status = EC_FAILURE;
-    if (!ReadInt32(&reply, &status))
-        status = EC_FAILURE;
-    if (status == EC_SUCCESS)
-        notify(owner, EC_SUCCESS, &reply);
-    FreeBuffer((void *)msg);
-    return status;
+    return proxy_send(h, target, funcId, data, owner, notify);
 }
 
 int SAMGR_RegisterFactory(const char *service, const char *feature, Creator creator, Destroyer destroyer)
@@ -254,6 +305,10 @@ int lipc_samgr_query(const char *service, const char *feature, SvcIdentity *id)
         WriteString(&req, feature);
     uintptr_t msg = 0;
     int32_t r = lipc_samgr_call(&req, &reply, &msg);
+    /* a failed reply: the reply naming the provider was refused, the
+     * provider is gone (the server has not processed its death yet) */
+    if (r == IPC_INVOKER_FAILED_REPLY)
+        return EC_FAILURE;
     if (r != ERR_NONE)
         return r;
     int32_t status = EC_FAILURE;

@@ -51,6 +51,14 @@ typedef struct {
     uint32_t pseq;          /* odd while a writer is updating */
     lipc_uid_set policy;
     int policy_set;
+    /* The last decision, for one uid under one policy version (pseq):
+     * touched only by the serving thread (the only one running
+     * router_dispatch for this router).  A caller calling again under the
+     * same policy costs a compare instead of a scan of the rules. */
+    uid_t cache_uid;
+    uint32_t cache_seq;
+    int cache_allowed;
+    int cache_valid;
     int state;              /* 0 to register, 1 registered, 2 refused (this epoch) */
 } router;
 
@@ -93,8 +101,11 @@ int32_t lipc_samgr_call(IpcIo *req, IpcIo *reply, uintptr_t *buf)
 
 static int policy_allows(router *r, uid_t uid)
 {
-    for (;;) {
-        uint32_t s1 = __atomic_load_n(&r->pseq, __ATOMIC_ACQUIRE);
+    uint32_t s1 = __atomic_load_n(&r->pseq, __ATOMIC_ACQUIRE);
+    /* cache_seq is always even: an odd s1 (writer busy) never hits */
+    if (r->cache_valid && r->cache_seq == s1 && r->cache_uid == uid)
+        return r->cache_allowed;
+    for (;; s1 = __atomic_load_n(&r->pseq, __ATOMIC_ACQUIRE)) {
         if (s1 & 1) {   /* a writer holds plock: wait for it there */
             pthread_mutex_lock(&r->plock);
             pthread_mutex_unlock(&r->plock);
@@ -111,8 +122,13 @@ static int policy_allows(router *r, uid_t uid)
                 allowed = (uint32_t)uid >= lo && (uint32_t)uid <= hi;
             }
         }
-        if (__atomic_load_n(&r->pseq, __ATOMIC_ACQUIRE) == s1)
+        if (__atomic_load_n(&r->pseq, __ATOMIC_ACQUIRE) == s1) {
+            r->cache_uid = uid;
+            r->cache_seq = s1;
+            r->cache_allowed = allowed;
+            r->cache_valid = 1;
             return allowed;
+        }
     }
 }
 
@@ -134,26 +150,41 @@ static void policy_store(router *r, const lipc_uid_set *set)
     pthread_mutex_unlock(&r->plock);
 }
 
+/* The checks of every router call, in upstream's order; EC_SUCCESS or the
+ * refusal. */
+static int32_t router_admit(router *r, uint32_t token)
+{
+    if (token != r->token)
+        return EC_INVALID;
+    /* rate 0 (unlimited) is fixed before any router thread starts: no
+     * clock read, no lock */
+    if (g_ep.bucket.rate && lipc_tb_take(&g_ep.bucket, lipc_tb_now_ms()) < 0)
+        return EC_FLOWCTRL;
+    if (!policy_allows(r, (uid_t)GetCallingUid()))
+        return EC_PERMISSION;
+    return EC_SUCCESS;
+}
+
+/* Both forms of samgr_proto.h: the header form (our proxies) takes the
+ * token from the request header and returns the status as the stub's
+ * result (the reply header); the payload form reads the token from the
+ * request and writes the status in front of the reply. */
 static int32_t router_dispatch(uint32_t code, IpcIo *data, IpcIo *reply, MessageOption option)
 {
     router *r = option.args;
+    SvcIdentity t;
+    if (lipc_ipc_calling_target(&t) && t.cookie == SAMGR_ROUTER_HDR_COOKIE) {
+        int32_t st = router_admit(r, (uint32_t)t.token);
+        if (st == EC_SUCCESS)
+            r->proxy->Invoke(r->proxy, (int)code, NULL, data, reply);
+        return st;
+    }
     int32_t token;
-    if (!ReadInt32(data, &token) || (uint32_t)token != r->token) {
-        WriteInt32(reply, EC_INVALID);
-        return EC_INVALID;
-    }
-    /* rate 0 (unlimited) is fixed before any router thread starts: no
-     * clock read, no lock */
-    if (g_ep.bucket.rate && lipc_tb_take(&g_ep.bucket, lipc_tb_now_ms()) < 0) {
-        WriteInt32(reply, EC_FLOWCTRL);
-        return EC_FLOWCTRL;
-    }
-    if (!policy_allows(r, (uid_t)GetCallingUid())) {
-        WriteInt32(reply, EC_PERMISSION);
-        return EC_PERMISSION;
-    }
-    WriteInt32(reply, EC_SUCCESS);
-    return r->proxy->Invoke(r->proxy, (int)code, NULL, data, reply);
+    int32_t st = ReadInt32(data, &token) ? router_admit(r, (uint32_t)token) : EC_INVALID;
+    WriteInt32(reply, st);
+    if (st == EC_SUCCESS)
+        r->proxy->Invoke(r->proxy, (int)code, NULL, data, reply);
+    return st;
 }
 
 typedef struct {

@@ -24,9 +24,21 @@ enum { POLICY_RANGE = 0, POLICY_FIXED = 1, POLICY_BUNDLENAME = 2 };
 #define SAMGR_SYSCAP_PER_REPLY 118     /* names per OP_ALL reply (upstream) */
 #define SAMGR_SYSCAP_UID_MAX 10000     /* syscap requests: caller uid < this */
 
-/* Every reply of an endpoint's router call starts with int32 status:
- * EC_SUCCESS, then the feature's Invoke output; or EC_PERMISSION (policy),
- * EC_FLOWCTRL (token bucket), EC_INVALID (unknown token) and nothing else. */
+/* Router calls (consumer -> a feature's server thread), two forms:
+ *  - header form (what our client proxy sends): the request is the
+ *    caller's request as is; the router token travels in the request
+ *    header (IpcMsg.target.token, as LiteIPC delivers it), marked by
+ *    target.cookie == SAMGR_ROUTER_HDR_COOKIE.  The status comes back in
+ *    the reply header (the stub's result, lipc_ipc_reply_result) and the
+ *    reply is the feature's Invoke output alone.  No token or status word
+ *    in the payload: a 64-byte request stays one ring line, nothing copied.
+ *  - payload form (any other cookie, e.g. a caller using
+ *    SAMGR_GetRemoteIdentity + SendRequest itself): the request starts with
+ *    int32 token, the reply with int32 status.
+ * Status: EC_SUCCESS, then the feature's Invoke output; or EC_PERMISSION
+ * (policy), EC_FLOWCTRL (token bucket), EC_INVALID (unknown token) and
+ * nothing else. */
+#define SAMGR_ROUTER_HDR_COOKIE ((uintptr_t)0x53524854u)   /* "SRHT" */
 
 /* Time-outs of requests to samgr (seconds). */
 #define SAMGR_CALL_WAIT_S 5

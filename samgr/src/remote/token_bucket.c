@@ -9,17 +9,15 @@
 
 void lipc_tb_init(lipc_token_bucket *tb, uint32_t rate, uint32_t burst)
 {
-    pthread_mutex_init(&tb->lock, NULL);
     tb->rate = rate;
     tb->burst = burst;
-    tb->used = 0;
-    tb->last_ms = lipc_tb_now_ms();
+    tb->origin_ms = lipc_tb_now_ms();
+    __atomic_store_n(&tb->tat, 0, __ATOMIC_RELAXED);
 }
 
 void lipc_tb_deinit(lipc_token_bucket *tb)
 {
-    if (tb)
-        pthread_mutex_destroy(&tb->lock);
+    (void)tb;   /* nothing held */
 }
 
 /* The coarse clock (the last tick: 1-10 ms resolution, a few ns instead of
@@ -38,20 +36,24 @@ uint64_t lipc_tb_now_ms(void)
 
 int lipc_tb_take(lipc_token_bucket *tb, uint64_t now_ms)
 {
-    int ret = 0;
     if (tb->rate == 0)
         return 0;
-    pthread_mutex_lock(&tb->lock);
-    uint64_t elapsed = now_ms > tb->last_ms ? now_ms - tb->last_ms : 0;
-    uint64_t generated = elapsed * tb->rate;
-    tb->last_ms = now_ms > tb->last_ms ? now_ms : tb->last_ms;
-    tb->used = tb->used > generated ? tb->used - generated : 0;
-    if (tb->used + TOKEN_PER_MSG > (uint64_t)tb->burst * TOKEN_PER_MSG)
-        ret = -EBUSY;
-    else
-        tb->used += TOKEN_PER_MSG;
-    pthread_mutex_unlock(&tb->lock);
-    return ret;
+    uint64_t cap = (uint64_t)tb->burst * TOKEN_PER_MSG;
+    uint64_t rel = now_ms > tb->origin_ms ? now_ms - tb->origin_ms : 0;
+    uint64_t now;
+    /* beyond ~5.8 years at the largest rate: a bucket always full */
+    if (__builtin_mul_overflow(rel, (uint64_t)tb->rate, &now) || now > UINT64_MAX - 2 * cap)
+        return 0;
+    uint64_t tat = __atomic_load_n(&tb->tat, __ATOMIC_RELAXED);
+    for (;;) {
+        uint64_t base = tat > now ? tat : now;
+        if (base - now + TOKEN_PER_MSG > cap)
+            return -EBUSY;
+        /* relaxed: the word publishes nothing but itself */
+        if (__atomic_compare_exchange_n(&tb->tat, &tat, base + TOKEN_PER_MSG, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return 0;
+    }
 }
 
 static uint32_t env_u32(const char *name, uint32_t def)

@@ -11,7 +11,9 @@
  *   flowctl   the token bucket refuses with EC_FLOWCTRL, then recovers
  *   death     provider killed: the consumer's proxy fails with
  *             ERR_DEAD_OBJECT, the watch reports it gone, the feature
- *             disappears from samgr; a new provider is found again
+ *             disappears from samgr; a new provider is found again; a
+ *             feature whose serving thread is gone (process alive): the
+ *             lookup fails at once (refused reply -> failed reply)
  *   restart   samgr_server killed and restarted: providers re-register by
  *             themselves, consumers resolve again, old proxies keep working
  *   syscap    AddSystemCapability / HasSystemCapability /
@@ -21,6 +23,9 @@
 #include "remote_test.h"
 
 #include <sys/wait.h>
+
+#include "lipc.h"
+#include "lipc_ipc.h"
 
 static struct lipc_test_broker g_broker;
 static char g_dir[256];
@@ -67,9 +72,57 @@ static void test_basic(void)
         CHECK_EQ(rt_call(d, RT_PID, 0, 0, &v), 0);
         pid_t provider_pid = v;
         CHECK(provider_pid != getpid());
+        /* request shapes: none, a length not a multiple of 4 (sent padded),
+         * the largest one upstream's proxy took, one byte more */
+        RtResult rr = {0, 0};
+        CHECK_EQ(d->Invoke(d, RT_PID, NULL, &rr, rt_notify), 0);
+        CHECK_EQ(rr.called, 1);
+        CHECK_EQ(rr.value, provider_pid);
+        IpcIoInit(&req, buf, sizeof(buf), 0);
+        WriteInt32(&req, 5);
+        WriteInt32(&req, 6);
+        WriteBoolUnaligned(&req, true);
+        rr.called = 0;
+        CHECK_EQ(p->Invoke(p, RT_ADD, &req, &rr, rt_notify), 0);
+        CHECK_EQ(rr.called, 1);
+        CHECK_EQ(rr.value, 11);
+        static char big[MAX_IO_SIZE];
+        static const char zero[MAX_IO_SIZE];
+        IpcIo breq;
+        IpcIoInit(&breq, big, sizeof(big), 0);
+        CHECK(WriteBuffer(&breq, zero, MAX_IO_SIZE - MAX_OBJ_NUM * sizeof(size_t) - 4));
+        rr.called = 0;
+        CHECK_EQ(p->Invoke(p, RT_ADD, &breq, &rr, rt_notify), 0);
+        CHECK_EQ(rr.called, 1);
+        CHECK(WriteInt32(&breq, 0));
+        CHECK_EQ(p->Invoke(p, RT_ADD, &breq, &rr, rt_notify), EC_INVALID);
+        IpcIo uninit;
+        memset(&uninit, 0, sizeof(uninit));
+        CHECK_EQ(p->Invoke(p, RT_ADD, &uninit, &rr, rt_notify), EC_INVALID);
         /* remote identity */
         SvcIdentity id = SAMGR_GetRemoteIdentity("calc", "add");
         CHECK(id.handle > 0);
+        /* the payload form of a router call (a caller using the identity
+         * itself): int32 token first, the reply starts with int32 status */
+        for (int k = 0; k < 2; k++) {
+            IpcIoInit(&req, buf, sizeof(buf), 0);
+            WriteInt32(&req, k == 0 ? (int32_t)id.token : (int32_t)id.token + 100);
+            WriteInt32(&req, 20);
+            WriteInt32(&req, 22);
+            MessageOption opt;
+            MessageOptionInit(&opt);
+            IpcIo reply;
+            uintptr_t msg = 0;
+            CHECK_EQ(SendRequest(id, RT_ADD, &req, &reply, opt, &msg), ERR_NONE);
+            int32_t st = -1;
+            CHECK(ReadInt32(&reply, &st));
+            CHECK_EQ(st, k == 0 ? EC_SUCCESS : EC_INVALID);
+            if (k == 0) {
+                CHECK(ReadInt32(&reply, &v));
+                CHECK_EQ(v, 42);
+            }
+            FreeBuffer((void *)msg);
+        }
         SvcIdentity none = SAMGR_GetRemoteIdentity("nosuch", NULL);
         CHECK_EQ(none.handle, -1);
         CHECK(SAMGR_GetInstance()->GetFeatureApi("nosuch", NULL) == NULL);
@@ -248,6 +301,136 @@ static int watch_last(void)
     return n;
 }
 
+/* ---- a feature whose serving thread is gone, its process alive ---------- */
+
+static int32_t ghost_samgr_call(IpcIo *req)
+{
+    MessageOption opt;
+    MessageOptionInit(&opt);
+    opt.waitTime = 5;
+    IpcIo reply;
+    uintptr_t msg = 0;
+    int32_t st = -1;
+    if (SendRequest(*GetContextObject(), 0xFFFFFFFFu, req, &reply, opt, &msg) != ERR_NONE)
+        return -1000;
+    if (!ReadInt32(&reply, &st))
+        st = -1001;
+    FreeBuffer((void *)msg);
+    return st;
+}
+
+static pthread_mutex_t g_gm = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_gc = PTHREAD_COND_INITIALIZER;
+static pid_t g_ghost_tid;
+static int g_ghost_go;
+
+static void *ghost_thread(void *arg)
+{
+    (void)arg;
+    lipc_handle_alive(0);   /* a task the broker knows */
+    pthread_mutex_lock(&g_gm);
+    g_ghost_tid = lipc_gettid();
+    pthread_cond_broadcast(&g_gc);
+    while (!g_ghost_go)
+        pthread_cond_wait(&g_gc, &g_gm);
+    pthread_mutex_unlock(&g_gm);
+    return NULL;    /* exits: the broker drops the task, the server keeps the feature */
+}
+
+/* The samgr protocol by hand (as the benchmark's fake provider): endpoint =
+ * this thread, feature ghost/x served by a thread that then exits.  The
+ * server only watches the endpoint, so it keeps answering lookups of
+ * ghost/x with that thread: the reply naming it is refused, and the core
+ * answers the consumer with a failed reply at once (no liveness check in
+ * the server, no 5 s time-out). */
+static void ghost_provider(int ready_fd)
+{
+    char buf[256];
+    IpcIo req;
+    IpcIoInit(&req, buf, sizeof(buf), 1);
+    WriteInt32(&req, 0);
+    WriteUint32(&req, 0);   /* RES_ENDPOINT */
+    WriteUint32(&req, 1);   /* OP_POST */
+    SvcIdentity ep = {lipc_gettid(), 1, 0};
+    WriteRemoteObject(&req, &ep);
+    CHECK(ghost_samgr_call(&req) > 0);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, ghost_thread, NULL) == 0);
+    pthread_mutex_lock(&g_gm);
+    while (!g_ghost_tid)
+        pthread_cond_wait(&g_gc, &g_gm);
+    pthread_mutex_unlock(&g_gm);
+    IpcIoInit(&req, buf, sizeof(buf), 1);
+    WriteInt32(&req, 0);
+    WriteUint32(&req, 1);   /* RES_FEATURE */
+    WriteUint32(&req, 2);   /* OP_PUT */
+    WriteString(&req, "ghost");
+    WriteBool(&req, false);
+    WriteString(&req, "x");
+    WriteUint32(&req, 0);
+    SvcIdentity serving = {g_ghost_tid, 0, 0};
+    WriteRemoteObject(&req, &serving);
+    CHECK_EQ(ghost_samgr_call(&req), EC_SUCCESS);
+    pthread_mutex_lock(&g_gm);
+    g_ghost_go = 1;
+    pthread_cond_broadcast(&g_gc);
+    pthread_mutex_unlock(&g_gm);
+    pthread_join(t, NULL);
+    for (int i = 0; i < 500 && lipc_handle_alive(g_ghost_tid) != 0; i++)
+        usleep(2000);
+    CHECK_EQ(lipc_handle_alive(g_ghost_tid), 0);
+    CHECK(write(ready_fd, "r", 1) == 1);
+    for (;;)
+        pause();
+}
+
+static void test_gone_thread(void)
+{
+    pid_t srv = rt_server_start(NULL, NULL);
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t g = lipc_test_fork();
+    if (g == 0) {
+        close(p[0]);
+        ghost_provider(p[1]);
+    }
+    close(p[1]);
+    char b;
+    CHECK(read(p[0], &b, 1) == 1);
+    close(p[0]);
+    pid_t c = lipc_test_fork();
+    if (c == 0) {
+        for (int k = 0; k < 3; k++) {
+            long long t0 = lipc_test_now_ms();
+            CHECK(SAMGR_GetInstance()->GetFeatureApi("ghost", "x") == NULL);
+            long long dt = lipc_test_now_ms() - t0;
+            fprintf(stderr, "lookup of a feature whose thread is gone: NULL after %lld ms\n", dt);
+            CHECK(dt < 1000);
+        }
+        CHECK_EQ(lipc_samgr_wait_service("ghost", "x", 200), -ETIMEDOUT);
+        /* the mechanism: the server's reply is refused, a failed reply
+         * comes instead */
+        char buf[128];
+        IpcIo req, reply;
+        IpcIoInit(&req, buf, sizeof(buf), 0);
+        WriteInt32(&req, 0);
+        WriteUint32(&req, 1);   /* RES_FEATURE */
+        WriteUint32(&req, 0);   /* OP_GET */
+        WriteString(&req, "ghost");
+        WriteBool(&req, false);
+        WriteString(&req, "x");
+        MessageOption opt;
+        MessageOptionInit(&opt);
+        uintptr_t msg = 0;
+        CHECK_EQ(SendRequest(*GetContextObject(), 0xFFFFFFFFu, &req, &reply, opt, &msg), IPC_INVOKER_FAILED_REPLY);
+        CHECK_EQ(lipc_ipc_last_error(), -ENOENT);
+        _exit(0);
+    }
+    wait_child_ok(c);
+    rt_kill(g);
+    rt_kill(srv);
+}
+
 static void test_death(void)
 {
     pid_t srv = rt_server_start(NULL, NULL);
@@ -310,6 +493,7 @@ static void test_death(void)
     wait_child_ok(c);
     rt_kill(prov);
     rt_kill(srv);
+    test_gone_thread();
 }
 
 static void test_restart(void)

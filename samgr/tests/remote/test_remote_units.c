@@ -176,7 +176,7 @@ static void test_bucket(void)
 {
     lipc_token_bucket tb;
     lipc_tb_init(&tb, 1000, 10);
-    uint64_t t = tb.last_ms;
+    uint64_t t = tb.origin_ms;
     int ok = 0;
     for (int i = 0; i < 20; i++)
         ok += lipc_tb_take(&tb, t) == 0;
@@ -191,6 +191,25 @@ static void test_bucket(void)
     CHECK_EQ(ok, 9);
     CHECK_EQ(lipc_tb_take(&tb, t + 500), -EBUSY);  /* clock going back: no refill */
     lipc_tb_deinit(&tb);
+    /* the same decisions as upstream's arithmetic (last_ms, used), message
+     * for message, over a random walk of times that never go back */
+    for (uint32_t rate = 1; rate <= 100000; rate *= 7) {
+        uint32_t burst = 1 + rate % 13;
+        lipc_tb_init(&tb, rate, burst);
+        uint64_t last = tb.origin_ms, used = 0, now = tb.origin_ms;
+        unsigned seed = rate;
+        for (int i = 0; i < 20000; i++) {
+            now += (uint64_t)(rand_r(&seed) % 4 == 0 ? rand_r(&seed) % 5 : 0);
+            uint64_t gen = (now - last) * rate;
+            last = now;
+            used = used > gen ? used - gen : 0;
+            int want = used + 1000 > (uint64_t)burst * 1000 ? -EBUSY : 0;
+            if (want == 0)
+                used += 1000;
+            CHECK_EQ(lipc_tb_take(&tb, now), want);
+        }
+        lipc_tb_deinit(&tb);
+    }
     lipc_tb_init(&tb, 0, 1);                   /* rate 0 = unlimited */
     for (int i = 0; i < 100; i++)
         CHECK_EQ(lipc_tb_take(&tb, t), 0);
