@@ -32,6 +32,22 @@ uint64_t bench_hot_iters(const struct bench_config *cfg, uint32_t size)
     return n ? n : 1;
 }
 
+static const char *const g_scenario_names[SC_COUNT] = { "core", "scale", "sizes", "bulk",
+                                                        "footprint" };
+
+const char *bench_scenario_name(int sc)
+{
+    return sc >= 0 && sc < SC_COUNT ? g_scenario_names[sc] : "?";
+}
+
+int bench_scenario_parse(const char *name)
+{
+    for (int i = 0; i < SC_COUNT; i++)
+        if (!strcmp(name, g_scenario_names[i]))
+            return i;
+    return -1;
+}
+
 const char *bench_placement_name(int pl)
 {
     switch (pl) {
@@ -247,6 +263,27 @@ int64_t bench_proc_cpu_ns(pid_t pid)
     return sum;
 }
 
+int64_t bench_proc_status_bytes(pid_t pid, const char *key)
+{
+    char path[64], line[256];
+    size_t klen = strlen(key);
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)(pid ? pid : getpid()));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int64_t v = -1;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long long kb;
+        if (!strncmp(line, key, klen) && line[klen] == ':' &&
+            sscanf(line + klen + 1, "%llu", &kb) == 1) {
+            v = (int64_t)kb * 1024;
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
 int bench_wait_flag(volatile uint32_t *flag, uint64_t timeout_ns)
 {
     uint64_t deadline = bench_now_ns() + timeout_ns;
@@ -290,6 +327,79 @@ void bench_stats_compute(uint64_t *samples, size_t n, struct bench_stats *st)
     st->p50 = pct(samples, n, 50);
     st->p99 = pct(samples, n, 99);
     st->mean = (uint64_t)(sum / n);
+}
+
+static unsigned hist_index(uint64_t v)
+{
+    if (v < BENCH_HIST_SUB)
+        return (unsigned)v;
+    unsigned msb = 63u - (unsigned)__builtin_clzll(v);   /* >= 5 */
+    unsigned shift = msb - 5;
+    unsigned idx = (msb - 4) * BENCH_HIST_SUB + (unsigned)((v >> shift) & (BENCH_HIST_SUB - 1));
+    return idx < BENCH_HIST_BUCKETS ? idx : BENCH_HIST_BUCKETS - 1;
+}
+
+/* Middle of bucket idx. */
+static uint64_t hist_value(unsigned idx)
+{
+    if (idx < BENCH_HIST_SUB)
+        return idx;
+    unsigned msb = idx / BENCH_HIST_SUB + 4, shift = msb - 5;
+    uint64_t lo = ((uint64_t)(BENCH_HIST_SUB + idx % BENCH_HIST_SUB)) << shift;
+    return lo + ((1ull << shift) >> 1);
+}
+
+void bench_hist_add(struct bench_hist *h, uint64_t ns)
+{
+    if (h->n == 0 || ns < h->min)
+        h->min = ns;
+    if (ns > h->max)
+        h->max = ns;
+    h->n++;
+    h->sum += ns;
+    h->b[hist_index(ns)]++;
+}
+
+void bench_hist_merge(struct bench_hist *into, const struct bench_hist *h)
+{
+    if (!h->n)
+        return;
+    if (into->n == 0 || h->min < into->min)
+        into->min = h->min;
+    if (h->max > into->max)
+        into->max = h->max;
+    into->n += h->n;
+    into->sum += h->sum;
+    for (unsigned i = 0; i < BENCH_HIST_BUCKETS; i++)
+        into->b[i] += h->b[i];
+}
+
+static uint64_t hist_pct(const struct bench_hist *h, double p)
+{
+    uint64_t k = (uint64_t)(p / 100.0 * (double)h->n + 0.999999), seen = 0;
+    if (k < 1)
+        k = 1;
+    for (unsigned i = 0; i < BENCH_HIST_BUCKETS; i++) {
+        seen += h->b[i];
+        if (seen >= k) {
+            uint64_t v = hist_value(i);
+            return v < h->min ? h->min : v > h->max ? h->max : v;
+        }
+    }
+    return h->max;
+}
+
+void bench_hist_stats(const struct bench_hist *h, struct bench_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    if (!h->n)
+        return;
+    st->n = h->n;
+    st->min = h->min;
+    st->max = h->max;
+    st->mean = h->sum / h->n;
+    st->p50 = hist_pct(h, 50);
+    st->p99 = hist_pct(h, 99);
 }
 
 void bench_row_init(struct bench_row *r, const char *impl, const char *scenario,

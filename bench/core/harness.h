@@ -26,8 +26,16 @@ struct bench_config {
     uint64_t patho_cap_ns;
     uint64_t tput_ns;           /* duration of one throughput run */
     uint64_t idle_ns;           /* window of the idle-CPU measurement */
+    unsigned scenarios;         /* bit mask of enum bench_scenario to run */
+    uint64_t scale_ns;          /* measured window of one scale step (N clients) */
     double load_start, load_end; /* 1-min load average before and after the run */
 };
+
+/* --scenario: what a run measures (default: all). */
+enum bench_scenario { SC_CORE, SC_SCALE, SC_SIZES, SC_BULK, SC_FOOTPRINT, SC_COUNT };
+
+const char *bench_scenario_name(int sc);
+int bench_scenario_parse(const char *name);     /* -1 if unknown */
 
 /* Iterations of a hot row for this message size. */
 uint64_t bench_hot_iters(const struct bench_config *cfg, uint32_t size);
@@ -90,6 +98,9 @@ int bench_wait(pid_t pid, int timeout_ms);
  * pid 0 = the caller.  Returns -1 if the process cannot be read. */
 int64_t bench_proc_cpu_ns(pid_t pid);
 
+/* A "Key:   123 kB" line of /proc/<pid>/status, in bytes; -1 if absent. */
+int64_t bench_proc_status_bytes(pid_t pid, const char *key);
+
 /* Busy-waits (with sched_yield) until *flag != 0 or timeout; 0 or -ETIMEDOUT. */
 int bench_wait_flag(volatile uint32_t *flag, uint64_t timeout_ns);
 
@@ -103,14 +114,37 @@ struct bench_stats {
 /* Sorts samples in place and fills st (all zero when n == 0). */
 void bench_stats_compute(uint64_t *samples, size_t n, struct bench_stats *st);
 
-enum bench_kind { KIND_LATENCY, KIND_THROUGHPUT, KIND_IDLE, KIND_COPY };
+/* Log-linear latency histogram (32 sub-buckets per power of two: ~3 %
+ * resolution) for runs too long to keep every sample, e.g. 64 processes
+ * calling for a second.  Fixed size, so it can live in shared memory. */
+#define BENCH_HIST_SUB 32
+#define BENCH_HIST_BUCKETS (BENCH_HIST_SUB * 40)
+
+struct bench_hist {
+    uint64_t n, sum, min, max;
+    uint32_t b[BENCH_HIST_BUCKETS];
+};
+
+void bench_hist_add(struct bench_hist *h, uint64_t ns);
+void bench_hist_merge(struct bench_hist *into, const struct bench_hist *h);
+/* p50/p99 are the middle of their bucket (exact below 32 ns), clamped to [min, max]. */
+void bench_hist_stats(const struct bench_hist *h, struct bench_stats *st);
+
+enum bench_kind {
+    KIND_LATENCY, KIND_THROUGHPUT, KIND_IDLE, KIND_COPY,
+    KIND_SCALE,                 /* N clients -> one service: aggregate calls/s, p50/p99 */
+    KIND_SWEEP,                 /* hot calls per size: p50, ns per KiB, no-cliff check */
+    KIND_BULK,                  /* one-way bytes/s of large messages vs memcpy */
+    KIND_FOOTPRINT,             /* text bytes of the library, resident bytes of the broker */
+};
 enum bench_status { ST_OK, ST_SKIPPED, ST_FAILED };
 
 #define BENCH_IDLE_PROCS 3      /* server, client, broker */
 
 struct bench_row {
     char impl[24];              /* "liteipc", "floor_spin", "floor_futex", ... */
-    char scenario[16];          /* "cold", "hot", "oneway", "idle", "copy" */
+    char scenario[16];          /* "cold", "hot", "oneway", "idle", "copy", "scale", "sizes",
+                                   "bulk", "footprint_text", "footprint_rss" */
     int placement;
     uint32_t size;
     int kind;
@@ -126,6 +160,11 @@ struct bench_row {
                                            over cpu_calls calls (warm-up included) */
     uint64_t cpu_calls;
     uint64_t window_ns;
+    uint32_t clients;           /* scale rows: client processes */
+    double ratio;               /* scale: aggregate / aggregate of 1 client */
+    double bytes_per_s;         /* bulk: payload bytes per second at the receiver */
+    uint64_t bytes, bytes2;     /* footprint: text / exec-only text, or VmRSS / VmHWM */
+    uint64_t limit;             /* footprint: the target's limit in bytes */
     char note[160];
 };
 

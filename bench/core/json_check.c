@@ -4,7 +4,10 @@
  * Runs the command, and checks that it exits 0 and that every line of its
  * stdout is one JSON object with the required keys (value types checked,
  * never timings: performance is measured by benchmarks, not by tests), and
- * that the three floors and the liteipc rows are present.
+ * that the three floors and the liteipc rows are present.  The rows of the
+ * scale, sizes, bulk and footprint scenarios (ran, failed or skipped) must be
+ * there too, with their own keys; with --scenario in the arguments, only
+ * what those scenarios produce is required.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -232,7 +235,54 @@ static const struct req g_required[] = {
     { "floor_futex_p50_ns", 1 }, { "floor_unix_p50_ns", 1 },
 };
 
-static int check_line(const char *line, int lineno, int *seen_floor, int *seen_core)
+/* Keys of the rows of the newer scenarios: num_or_null as in g_required,
+ * ok_num: must be a number when the row is ok. */
+struct scen_req {
+    const char *scenario;
+    const char *key;
+    int num_or_null;
+    int ok_num;
+};
+
+static const struct scen_req g_scen_required[] = {
+    { "scale", "clients", 2, 1 },           { "scale", "calls_per_s", 1, 1 },
+    { "scale", "ratio_to_1client", 1, 1 },  { "scale", "fair_ns", 1, 1 },
+    { "scale", "p99_ns", 1, 1 },            { "sizes", "ns_per_kib", 1, 1 },
+    { "sizes", "p50_ns", 1, 1 },            { "sizes", "memcpy_ns", 1, 0 },
+    { "bulk", "msgs_per_s", 1, 1 },         { "bulk", "bytes_per_s", 1, 1 },
+    { "bulk", "memcpy_bytes_per_s", 1, 0 }, { "bulk", "ratio_memcpy", 1, 0 },
+    { "footprint_text", "bytes", 1, 1 },    { "footprint_text", "limit_bytes", 2, 1 },
+    { "footprint_rss", "bytes", 1, 1 },     { "footprint_rss", "limit_bytes", 2, 1 },
+};
+
+enum { NEW_SCALE, NEW_SIZES, NEW_BULK, NEW_TEXT, NEW_RSS, NEW_COUNT };
+static const char *const g_new_scen[NEW_COUNT] = { "scale", "sizes", "bulk", "footprint_text",
+                                                   "footprint_rss" };
+
+static int check_scenario_keys(const struct jobj *o, int lineno, const char *scen, int ok)
+{
+    for (size_t i = 0; i < sizeof(g_scen_required) / sizeof(g_scen_required[0]); i++) {
+        const struct scen_req *q = &g_scen_required[i];
+        if (strcmp(q->scenario, scen) != 0)
+            continue;
+        int k = find(o, q->key);
+        if (k < 0) {
+            fprintf(stderr, "line %d: %s row without \"%s\"\n", lineno, scen, q->key);
+            return -1;
+        }
+        enum jtype t = o->type[k];
+        int good = q->num_or_null == 2 || (ok && q->ok_num) ? t == J_NUM
+                                                             : (t == J_NUM || t == J_NULL);
+        if (!good) {
+            fprintf(stderr, "line %d: %s row: \"%s\" has the wrong type\n", lineno, scen, q->key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_line(const char *line, int lineno, int *seen_floor, int *seen_core,
+                      int *seen_new)
 {
     struct jobj o;
     memset(&o, 0, sizeof(o));
@@ -279,6 +329,16 @@ static int check_line(const char *line, int lineno, int *seen_floor, int *seen_c
         fprintf(stderr, "line %d: ok latency row without p50_ns\n", lineno);
         return -1;
     }
+    int tk = find(&o, "targets");
+    if (tk < 0 || o.type[tk] != J_OBJ) {
+        fprintf(stderr, "line %d: no \"targets\" object\n", lineno);
+        return -1;
+    }
+    if (check_scenario_keys(&o, lineno, scen, !strcmp(status, "ok")) < 0)
+        return -1;
+    for (int i = 0; i < NEW_COUNT; i++)
+        if (!strcmp(scen, g_new_scen[i]))
+            seen_new[i] = 1;
     static const char *floors[] = { "floor_spin", "floor_futex", "floor_unix" };
     for (int i = 0; i < 3; i++)
         if (!strcmp(impl, floors[i]) && !strcmp(status, "ok") && !strcmp(scen, "hot"))
@@ -313,12 +373,29 @@ int main(int argc, char **argv)
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    int lineno = 0, bad = 0, seen_floor[3] = { 0 }, seen_core = 0;
+    int lineno = 0, bad = 0, seen_floor[3] = { 0 }, seen_core = 0, seen_new[NEW_COUNT] = { 0 };
+    /* what the run must produce: everything, or what --scenario asked for */
+    int want_core = 1, want_new[NEW_COUNT] = { 1, 1, 1, 1, 1 };
+    for (int i = 2; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--scenario") != 0)
+            continue;
+        if (want_core == 1) {       /* first --scenario: start from nothing */
+            want_core = 0;
+            memset(want_new, 0, sizeof(want_new));
+        }
+        const char *sc = argv[i + 1];
+        want_core |= !strcmp(sc, "core");
+        want_new[NEW_SCALE] |= !strcmp(sc, "scale");
+        want_new[NEW_SIZES] |= !strcmp(sc, "sizes");
+        want_new[NEW_BULK] |= !strcmp(sc, "bulk");
+        want_new[NEW_TEXT] |= !strcmp(sc, "footprint");
+        want_new[NEW_RSS] |= !strcmp(sc, "footprint");
+    }
     while ((len = getline(&line, &cap, in)) > 0) {
         lineno++;
         if (line[len - 1] == '\n')
             line[--len] = 0;
-        if (check_line(line, lineno, seen_floor, &seen_core) < 0) {
+        if (check_line(line, lineno, seen_floor, &seen_core, seen_new) < 0) {
             fprintf(stderr, "  %s\n", line);
             bad = 1;
         }
@@ -337,7 +414,7 @@ int main(int argc, char **argv)
         bad = 1;
     }
     static const char *names[] = { "floor_spin", "floor_futex", "floor_unix" };
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3 && want_core; i++)
         if (!seen_floor[i]) {
             fprintf(stderr, "json_check: no ok hot row of %s\n", names[i]);
             bad = 1;
@@ -346,6 +423,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "json_check: no liteipc row (ran, failed or skipped)\n");
         bad = 1;
     }
+    for (int i = 0; i < NEW_COUNT; i++)
+        if (want_new[i] && !seen_new[i]) {
+            fprintf(stderr, "json_check: no %s row (ran, failed or skipped)\n", g_new_scen[i]);
+            bad = 1;
+        }
     if (!bad)
         fprintf(stderr, "json_check: %d JSON lines ok\n", lineno);
     return bad;

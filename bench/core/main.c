@@ -12,25 +12,36 @@
 #include <unistd.h>
 
 #include "bench_liteipc.h"
+#include "bench_more.h"
 #include "floors.h"
 #include "harness.h"
 #include "report.h"
 
 static const uint32_t g_sizes[] = { 64, 4096, 65536 };
 #define NSIZES (sizeof(g_sizes) / sizeof(g_sizes[0]))
+/* memcpy references: the round-trip sizes, then those of the sweep and bulk rows */
+static const uint32_t g_copy_sizes[] = { 64, 4096, 65536, 1024, 6656, 16384, 131072, 1u << 20 };
+#define NCOPY (sizeof(g_copy_sizes) / sizeof(g_copy_sizes[0]))
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lipc_bench [--quick] [--json] [--iters N] [--cold-iters N]\n"
             "                  [--placement cross|same|unpinned]... [--no-core]\n"
+            "                  [--scenario core|scale|sizes|bulk|footprint]...\n"
             "  --quick          ~10 s run with few iterations (smoke test; figures indicative)\n"
             "  --json           one JSON object per row on stdout; the table goes to stderr\n"
             "  --iters N        hot 64 B round trips per row (4 KiB: N/2, 64 KiB: N/4);\n"
             "                   default 20000\n"
             "  --cold-iters N   cold round trips per row (10 ms idle before each); default 200\n"
             "  --placement P    run only this placement (repeatable)\n"
-            "  --no-core        floors only, skip the liteipc rows\n"
+            "  --no-core        floors only, skip the liteipc rows (of every scenario)\n"
+            "  --scenario S     run only this scenario (repeatable; default all):\n"
+            "                   core      floors and liteipc rows per placement\n"
+            "                   scale     1, 8, 64 client processes -> one service (unpinned)\n"
+            "                   sizes     hot sync calls 64 B .. 128 KiB (cross): no cliff\n"
+            "                   bulk      one-way 1 MiB (and 64/128 KiB) vs memcpy (cross)\n"
+            "                   footprint text of libliteipc, idle broker RSS\n"
             "Environment: LIPC_TEST_BROKER = liteipcd binary to use instead of the built one.\n");
 }
 
@@ -69,6 +80,11 @@ static int parse_args(int argc, char **argv, struct bench_config *cfg)
             if (pl < 0)
                 return -1;
             cfg->placements |= 1u << pl;
+        } else if (!strcmp(a, "--scenario") && i + 1 < argc) {
+            int sc = bench_scenario_parse(argv[++i]);
+            if (sc < 0)
+                return -1;
+            cfg->scenarios |= 1u << sc;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
@@ -85,6 +101,7 @@ static int parse_args(int argc, char **argv, struct bench_config *cfg)
         cfg->patho_cap_ns = 300000000ull;
         cfg->tput_ns = 100000000ull;
         cfg->idle_ns = 200000000ull;
+        cfg->scale_ns = 200000000ull;
     } else {
         cfg->iters_hot = 20000;
         cfg->iters_cold = 200;
@@ -93,6 +110,7 @@ static int parse_args(int argc, char **argv, struct bench_config *cfg)
         cfg->patho_cap_ns = 1000000000ull;
         cfg->tput_ns = 300000000ull;
         cfg->idle_ns = 1000000000ull;
+        cfg->scale_ns = 1000000000ull;
     }
     if (iters)
         cfg->iters_hot = iters;
@@ -100,6 +118,8 @@ static int parse_args(int argc, char **argv, struct bench_config *cfg)
         cfg->iters_cold = cold;
     if (!cfg->placements)
         cfg->placements = (1u << PL_COUNT) - 1;
+    if (!cfg->scenarios)
+        cfg->scenarios = (1u << SC_COUNT) - 1;
     return 0;
 }
 
@@ -134,6 +154,50 @@ static void run_floors(const struct bench_config *cfg, int pl, struct bench_tabl
     }
 }
 
+static int want(const struct bench_config *cfg, int sc)
+{
+    return (cfg->scenarios >> sc) & 1u;
+}
+
+static void more_done(const char *what, int rc, const char *why)
+{
+    if (rc < 0 || strcmp(why, "ok") != 0)
+        bench_log("lipc_bench: liteipc %s: %s\n", what, why);
+}
+
+/* The scenarios beyond the per-placement rows.  skip_why: the core is not
+ * usable (or --no-core): their rows are reported skipped with it. */
+static void run_more(const struct bench_config *cfg, struct bench_table *t, int ncpu,
+                     const char *skip_why)
+{
+    char why[200];
+    int cross = ncpu >= 2;
+    if (want(cfg, SC_SIZES) || want(cfg, SC_BULK) || want(cfg, SC_SCALE) ||
+        want(cfg, SC_FOOTPRINT))
+        bench_log("liteipc scenarios:\n");
+    if (want(cfg, SC_SIZES)) {
+        if (skip_why || !cross)
+            sizes_bench_skip(t, skip_why ? skip_why : "needs two CPUs (cross placement)");
+        else
+            more_done("sizes", sizes_bench_run(cfg, t, why, sizeof(why)), why);
+    }
+    if (want(cfg, SC_BULK)) {
+        if (skip_why || !cross)
+            bulk_bench_skip(t, skip_why ? skip_why : "needs two CPUs (cross placement)");
+        else
+            more_done("bulk", bulk_bench_run(cfg, t, why, sizeof(why)), why);
+    }
+    int rows = want(cfg, SC_SCALE), rss = want(cfg, SC_FOOTPRINT);
+    if (rows || rss) {
+        if (skip_why)
+            scale_bench_skip(t, rows, rss, skip_why);
+        else
+            more_done("scale", scale_bench_run(cfg, t, rows, rss, why, sizeof(why)), why);
+    }
+    if (want(cfg, SC_FOOTPRINT))
+        footprint_text_row(t);
+}
+
 int main(int argc, char **argv)
 {
     static struct bench_config cfg;
@@ -158,8 +222,8 @@ int main(int argc, char **argv)
                   " the CPUs; figures will be disturbed\n", cfg.load_start);
     uint64_t t0 = bench_now_ns();
     struct bench_row r;
-    for (size_t s = 0; s < NSIZES; s++) {
-        floor_memcpy(&cfg, g_sizes[s], &r);
+    for (size_t s = 0; s < NCOPY; s++) {
+        floor_memcpy(&cfg, g_copy_sizes[s], &r);
         add(&table, &r);
     }
 
@@ -167,7 +231,7 @@ int main(int argc, char **argv)
     char core_why[200] = "";
     if (cfg.no_core)
         snprintf(core_why, sizeof(core_why), "--no-core");
-    for (int pl = 0; pl < PL_COUNT; pl++) {
+    for (int pl = 0; pl < PL_COUNT && want(&cfg, SC_CORE); pl++) {
         if (!(cfg.placements & (1u << pl)))
             continue;
         if (pl == PL_CROSS && ncpu < 2) {
@@ -191,6 +255,7 @@ int main(int argc, char **argv)
             bench_log("lipc_bench: liteipc %s: %s\n", bench_placement_name(pl), why);
         }
     }
+    run_more(&cfg, &table, ncpu, cfg.no_core || core_dead ? core_why : NULL);
     cfg.load_end = bench_loadavg();
     bench_log("lipc_bench: %.1f s\n", (double)(bench_now_ns() - t0) / 1e9);
 

@@ -2,6 +2,7 @@
  * report.c - table and JSON output, and the targets of targets.md.
  */
 #include "report.h"
+#include "report_more.h"
 
 #include <string.h>
 
@@ -25,17 +26,12 @@ static int is_floor(const struct bench_row *r)
 
 /* ---- targets ------------------------------------------------------------------ */
 
-#define MAX_TARGETS 6
-
-struct target {
-    const char *name;
-    int pass;
-};
-
-static int row_targets(const struct bench_table *t, const struct bench_row *r,
+int report_row_targets(const struct bench_table *t, const struct bench_row *r,
                        struct target *out)
 {
     int n = 0;
+    if (r->kind >= KIND_SCALE)
+        return report_more_targets(t, r, out);
     if (is_floor(r) || r->status != ST_OK || r->kind == KIND_COPY)
         return 0;
     struct floors f;
@@ -76,7 +72,7 @@ static int row_targets(const struct bench_table *t, const struct bench_row *r,
 
 /* ---- table ---------------------------------------------------------------------- */
 
-static void us(FILE *f, uint64_t ns)
+void report_us(FILE *f, uint64_t ns)
 {
     if (ns >= 10000000ull)
         fprintf(f, " %8.0f", (double)ns / 1000.0);
@@ -92,21 +88,31 @@ static void ratio(FILE *f, const struct bench_row *r, const struct bench_row *fl
         fprintf(f, " %6.2fx", (double)r->st.p50 / (double)fl->st.p50);
 }
 
-static const char *status_word(const struct bench_row *r)
+const char *report_status_word(const struct bench_row *r)
 {
     return r->status == ST_OK ? "ok" : r->status == ST_SKIPPED ? "skipped" : "failed";
 }
 
-static void print_targets(FILE *f, const struct bench_table *t, const struct bench_row *r)
+void report_print_targets(FILE *f, const struct bench_table *t, const struct bench_row *r)
 {
     struct target tg[MAX_TARGETS];
-    int n = row_targets(t, r, tg);
+    int n = report_row_targets(t, r, tg);
     for (int i = 0; i < n; i++)
         fprintf(f, " %s %s", tg[i].name, tg[i].pass ? "\u2713" : "\u2717");
 }
 
+int report_any_kind(const struct bench_table *t, int kind)
+{
+    for (int i = 0; i < t->n; i++)
+        if (t->rows[i].kind == kind)
+            return 1;
+    return 0;
+}
+
 static void section_latency(FILE *f, const struct bench_table *t, int *notes)
 {
+    if (!report_any_kind(t, KIND_LATENCY))
+        return;
     fprintf(f, "\nRound trips, microseconds (ratios = p50 / p50 of the floor in the same placement,"
                " scenario and size)\n");
     fprintf(f, "%-9s %-5s %6s %-12s %7s %8s %8s %8s | %7s %7s %7s | targets\n", "placement",
@@ -122,13 +128,13 @@ static void section_latency(FILE *f, const struct bench_table *t, int *notes)
         fprintf(f, "%-9s %-5s %6u %-12s", bench_placement_name(r->placement), r->scenario, r->size,
                 r->impl);
         if (r->status != ST_OK) {
-            fprintf(f, " %s: %s\n", status_word(r), r->note);
+            fprintf(f, " %s: %s\n", report_status_word(r), r->note);
             continue;
         }
         fprintf(f, " %7llu", (unsigned long long)r->iters);
-        us(f, r->st.p50);
-        us(f, r->st.p99);
-        us(f, r->st.mean);
+        report_us(f, r->st.p50);
+        report_us(f, r->st.p99);
+        report_us(f, r->st.mean);
         fprintf(f, " |");
         if (is_floor(r)) {
             fprintf(f, " %7s %7s %7s |", "", "", "");
@@ -139,7 +145,7 @@ static void section_latency(FILE *f, const struct bench_table *t, int *notes)
             ratio(f, r, fl.spin && !fl.spin->pathological ? fl.spin : NULL);
             ratio(f, r, fl.unx);
             fprintf(f, " |");
-            print_targets(f, t, r);
+            report_print_targets(f, t, r);
             if (r->cpu_calls && r->cpu_ns[0] >= 0 && r->cpu_ns[1] >= 0 && r->cpu_ns[2] >= 0)
                 fprintf(f, " | cpu/call %.1f us",
                         (double)(r->cpu_ns[0] + r->cpu_ns[1] + r->cpu_ns[2]) / 1000.0 /
@@ -154,6 +160,8 @@ static void section_latency(FILE *f, const struct bench_table *t, int *notes)
 
 static void section_tput(FILE *f, const struct bench_table *t, int *notes)
 {
+    if (!report_any_kind(t, KIND_THROUGHPUT))
+        return;
     fprintf(f, "\nOne-way throughput, 64 B messages, one sender -> one receiver\n");
     fprintf(f, "%-9s %-12s %10s %12s %10s | %7s | targets\n", "placement", "impl", "msgs",
             "M msgs/s", "retries", "/futex");
@@ -163,7 +171,7 @@ static void section_tput(FILE *f, const struct bench_table *t, int *notes)
             continue;
         fprintf(f, "%-9s %-12s", bench_placement_name(r->placement), r->impl);
         if (r->status != ST_OK) {
-            fprintf(f, " %s: %s\n", status_word(r), r->note);
+            fprintf(f, " %s: %s\n", report_status_word(r), r->note);
             continue;
         }
         fprintf(f, " %10llu %12.3f %10llu |", (unsigned long long)r->iters, r->msgs_per_s / 1e6,
@@ -173,7 +181,7 @@ static void section_tput(FILE *f, const struct bench_table *t, int *notes)
             fprintf(f, " %6.2fx |", r->msgs_per_s / fl->msgs_per_s);
         else
             fprintf(f, " %7s |", "");
-        print_targets(f, t, r);
+        report_print_targets(f, t, r);
         if (r->pathological || r->note[0])
             fprintf(f, " [%d]", ++*notes);
         fprintf(f, "\n");
@@ -195,7 +203,7 @@ static void section_idle(FILE *f, const struct bench_table *t, int *notes)
         any = 1;
         fprintf(f, "%-9s %-12s", bench_placement_name(r->placement), r->impl);
         if (r->status != ST_OK) {
-            fprintf(f, " %s: %s\n", status_word(r), r->note);
+            fprintf(f, " %s: %s\n", report_status_word(r), r->note);
             continue;
         }
         fprintf(f, " %10.1f", (double)r->window_ns / 1e6);
@@ -206,7 +214,7 @@ static void section_idle(FILE *f, const struct bench_table *t, int *notes)
                 fprintf(f, " %12.3f", (double)r->cpu_ns[k] / 1e6);
         }
         fprintf(f, " |");
-        print_targets(f, t, r);
+        report_print_targets(f, t, r);
         if (r->note[0])
             fprintf(f, " [%d]", ++*notes);
         fprintf(f, "\n");
@@ -216,10 +224,12 @@ static void section_idle(FILE *f, const struct bench_table *t, int *notes)
 static void section_copy(FILE *f, const struct bench_table *t)
 {
     fprintf(f, "\nmemcpy in one process (hot cache), per copy:");
+    int k = 0;
     for (int i = 0; i < t->n; i++) {
         const struct bench_row *r = &t->rows[i];
         if (r->kind == KIND_COPY && r->status == ST_OK)
-            fprintf(f, "  %u B %.2f us", r->size, (double)r->st.p50 / 1000.0);
+            fprintf(f, "%s  %u B %.2f us", k++ && k % 5 == 1 ? "\n   " : "", r->size,
+                    (double)r->st.p50 / 1000.0);
     }
     fprintf(f, "\n");
 }
@@ -270,6 +280,7 @@ void report_table(FILE *f, const struct bench_config *cfg, const struct bench_ta
     section_latency(f, t, &notes);
     section_tput(f, t, &notes);
     section_idle(f, t, &notes);
+    report_more_tables(f, cfg, t);
     section_copy(f, t);
     if (notes)
         section_notes(f, t);
@@ -291,7 +302,7 @@ static void jstr(FILE *f, const char *key, const char *v)
     fputc('"', f);
 }
 
-static void jnum(FILE *f, const char *key, int present, double v)
+void report_jnum(FILE *f, const char *key, int present, double v)
 {
     if (!present)
         fprintf(f, ",\"%s\":null", key);
@@ -303,26 +314,27 @@ static void jnum(FILE *f, const char *key, int present, double v)
 
 static void jlat(FILE *f, const char *key, const struct bench_row *r)
 {
-    jnum(f, key, r && r->kind == KIND_LATENCY && r->st.n, r ? (double)r->st.p50 : 0);
+    report_jnum(f, key, r && r->kind == KIND_LATENCY && r->st.n, r ? (double)r->st.p50 : 0);
 }
 
 static void jratio(FILE *f, const char *key, const struct bench_row *r, const struct bench_row *fl)
 {
     int ok = !is_floor(r) && r->status == ST_OK && r->kind == KIND_LATENCY && fl && fl->st.p50;
-    jnum(f, key, ok, ok ? (double)r->st.p50 / (double)fl->st.p50 : 0);
+    report_jnum(f, key, ok, ok ? (double)r->st.p50 / (double)fl->st.p50 : 0);
 }
 
 static void jcpu(FILE *f, const char *key, int pl, int role)
 {
     int c = bench_cpu_of(pl, role);
-    jnum(f, key, c >= 0 && pl != PL_UNPINNED, c);
+    report_jnum(f, key, c >= 0 && pl != PL_UNPINNED, c);
 }
 
 void report_json(FILE *f, const struct bench_config *cfg, const struct bench_table *t)
 {
     for (int i = 0; i < t->n; i++) {
         const struct bench_row *r = &t->rows[i];
-        int lat = r->status == ST_OK && (r->kind == KIND_LATENCY || r->kind == KIND_COPY);
+        int lat = r->status == ST_OK && (r->kind == KIND_LATENCY || r->kind == KIND_COPY ||
+                                         r->kind == KIND_SCALE || r->kind == KIND_SWEEP);
         struct floors fl = { 0 };
         if (r->kind == KIND_LATENCY)
             find_floors(t, r, &fl);
@@ -331,12 +343,12 @@ void report_json(FILE *f, const struct bench_config *cfg, const struct bench_tab
         jstr(f, "placement", bench_placement_name(r->placement));
         fprintf(f, ",\"size\":%u", r->size);
         jstr(f, "status", r->status == ST_OK ? "ok" : r->status == ST_SKIPPED ? "skipped" : "failed");
-        jnum(f, "iters", 1, (double)r->iters);
-        jnum(f, "p50_ns", lat, (double)r->st.p50);
-        jnum(f, "p99_ns", lat, (double)r->st.p99);
-        jnum(f, "mean_ns", lat, (double)r->st.mean);
-        jnum(f, "min_ns", lat, (double)r->st.min);
-        jnum(f, "max_ns", lat, (double)r->st.max);
+        report_jnum(f, "iters", 1, (double)r->iters);
+        report_jnum(f, "p50_ns", lat, (double)r->st.p50);
+        report_jnum(f, "p99_ns", lat, (double)r->st.p99);
+        report_jnum(f, "mean_ns", lat, (double)r->st.mean);
+        report_jnum(f, "min_ns", lat, (double)r->st.min);
+        report_jnum(f, "max_ns", lat, (double)r->st.max);
         jlat(f, "floor_spin_p50_ns", fl.spin);
         jlat(f, "floor_futex_p50_ns", fl.futex);
         jlat(f, "floor_unix_p50_ns", fl.unx);
@@ -350,26 +362,28 @@ void report_json(FILE *f, const struct bench_config *cfg, const struct bench_tab
             const struct bench_row *ts = bench_table_find(t, "floor_spin", "oneway", r->placement, 64);
             const struct bench_row *tf = bench_table_find(t, "floor_futex", "oneway", r->placement, 64);
             const struct bench_row *tu = bench_table_find(t, "floor_unix", "oneway", r->placement, 64);
-            jnum(f, "msgs_per_s", r->status == ST_OK, (double)(long long)r->msgs_per_s);
-            jnum(f, "retries", r->status == ST_OK, (double)r->retries);
-            jnum(f, "floor_spin_msgs_per_s", ts != NULL, ts ? (double)(long long)ts->msgs_per_s : 0);
-            jnum(f, "floor_futex_msgs_per_s", tf != NULL, tf ? (double)(long long)tf->msgs_per_s : 0);
-            jnum(f, "floor_unix_msgs_per_s", tu != NULL, tu ? (double)(long long)tu->msgs_per_s : 0);
+            report_jnum(f, "msgs_per_s", r->status == ST_OK, (double)(long long)r->msgs_per_s);
+            report_jnum(f, "retries", r->status == ST_OK, (double)r->retries);
+            report_jnum(f, "floor_spin_msgs_per_s", ts != NULL, ts ? (double)(long long)ts->msgs_per_s : 0);
+            report_jnum(f, "floor_futex_msgs_per_s", tf != NULL, tf ? (double)(long long)tf->msgs_per_s : 0);
+            report_jnum(f, "floor_unix_msgs_per_s", tu != NULL, tu ? (double)(long long)tu->msgs_per_s : 0);
         }
         if (r->kind == KIND_LATENCY && r->cpu_calls) {
             int ok = r->status == ST_OK;
-            jnum(f, "cpu_calls", ok, (double)r->cpu_calls);
-            jnum(f, "server_cpu_ns", ok && r->cpu_ns[0] >= 0, (double)r->cpu_ns[0]);
-            jnum(f, "client_cpu_ns", ok && r->cpu_ns[1] >= 0, (double)r->cpu_ns[1]);
-            jnum(f, "broker_cpu_ns", ok && r->cpu_ns[2] >= 0, (double)r->cpu_ns[2]);
+            report_jnum(f, "cpu_calls", ok, (double)r->cpu_calls);
+            report_jnum(f, "server_cpu_ns", ok && r->cpu_ns[0] >= 0, (double)r->cpu_ns[0]);
+            report_jnum(f, "client_cpu_ns", ok && r->cpu_ns[1] >= 0, (double)r->cpu_ns[1]);
+            report_jnum(f, "broker_cpu_ns", ok && r->cpu_ns[2] >= 0, (double)r->cpu_ns[2]);
         }
         if (r->kind == KIND_IDLE) {
             int ok = r->status == ST_OK;
-            jnum(f, "window_ns", ok, (double)r->window_ns);
-            jnum(f, "server_cpu_ns", ok && r->cpu_ns[0] >= 0, (double)r->cpu_ns[0]);
-            jnum(f, "client_cpu_ns", ok && r->cpu_ns[1] >= 0, (double)r->cpu_ns[1]);
-            jnum(f, "broker_cpu_ns", ok && r->cpu_ns[2] >= 0, (double)r->cpu_ns[2]);
+            report_jnum(f, "window_ns", ok, (double)r->window_ns);
+            report_jnum(f, "server_cpu_ns", ok && r->cpu_ns[0] >= 0, (double)r->cpu_ns[0]);
+            report_jnum(f, "client_cpu_ns", ok && r->cpu_ns[1] >= 0, (double)r->cpu_ns[1]);
+            report_jnum(f, "broker_cpu_ns", ok && r->cpu_ns[2] >= 0, (double)r->cpu_ns[2]);
         }
+        if (r->kind >= KIND_SCALE)
+            report_more_json(f, t, r);
         if (r->kind != KIND_COPY) {
             jcpu(f, "client_cpu", r->placement, ROLE_CLIENT);
             jcpu(f, "server_cpu", r->placement, ROLE_SERVER);
@@ -378,7 +392,7 @@ void report_json(FILE *f, const struct bench_config *cfg, const struct bench_tab
         fprintf(f, ",\"capped\":%s,\"pathological\":%s,\"quick\":%s", r->capped ? "true" : "false",
                 r->pathological ? "true" : "false", cfg->quick ? "true" : "false");
         struct target tg[MAX_TARGETS];
-        int n = row_targets(t, r, tg);
+        int n = report_row_targets(t, r, tg);
         fprintf(f, ",\"targets\":{");
         for (int k = 0; k < n; k++)
             fprintf(f, "%s\"%s\":%s", k ? "," : "", tg[k].name, tg[k].pass ? "true" : "false");
