@@ -67,6 +67,7 @@ struct scale_client {
     struct scale_shm *sh;
     struct bench_hist h;
     uint64_t calls, t_end;
+    int64_t cpu_ns;                 /* CPU this client used in the window, -1 unknown */
     int err;
     char what[48];
 };
@@ -111,6 +112,7 @@ static int scale_client_main(void *p)
                            .tv_nsec = (long)(sh->go_ns % 1000000000ull) };
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
+    int64_t cpu0 = bench_proc_cpu_ns(0);
     uint64_t t1 = bench_now_ns(), end = sh->end_ns;
     while (t1 < end) {
         uint64_t t0 = bench_now_ns();
@@ -126,6 +128,8 @@ static int scale_client_main(void *p)
         c->calls++;
     }
     c->t_end = t1;
+    int64_t cpu1 = bench_proc_cpu_ns(0);
+    c->cpu_ns = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
     return 0;
 }
 
@@ -161,6 +165,10 @@ static void scale_step(struct core_job *job, struct scale_shm *sh, uint32_t n,
     sh->go_ns = bench_now_ns() + 20000000ull;
     sh->end_ns = sh->go_ns + cfg->scale_ns;
     __atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
+    /* server and broker CPU over the window (from the start to the last exit) */
+    int64_t cpu0[BENCH_IDLE_PROCS], cpu1[BENCH_IDLE_PROCS];
+    bench_sleep_ns(sh->go_ns - bench_now_ns());
+    core_cpu_snapshot(job->shm, cpu0, 1);
     int bad = -1, code = 0;
     for (uint32_t i = 0; i < started; i++) {
         int rc = bench_wait(pids[i], (int)(cfg->scale_ns / 1000000ull) + 15000);
@@ -169,12 +177,17 @@ static void scale_step(struct core_job *job, struct scale_shm *sh, uint32_t n,
             code = rc;
         }
     }
+    core_cpu_snapshot(job->shm, cpu1, 0);
+    core_cpu_delta(row, cpu0, cpu1);
+    row->window_ns = bench_now_ns() - sh->go_ns;
     if (row->status == ST_FAILED)
         return;
     struct bench_hist *all = &sh->c[0].h;       /* merged in place after the step */
     uint64_t calls = 0, t_end = 0, cmin = UINT64_MAX, cmax = 0;
+    int64_t ccpu = 0;
     for (uint32_t i = 0; i < n; i++) {
         const struct scale_client *c = &sh->c[i];
+        ccpu = ccpu < 0 || c->cpu_ns < 0 ? -1 : ccpu + c->cpu_ns;
         if (c->err && bad < 0)
             bad = (int)i;
         calls += c->calls;
@@ -200,6 +213,8 @@ static void scale_step(struct core_job *job, struct scale_shm *sh, uint32_t n,
     }
     bench_hist_stats(all, &row->st);
     row->iters = calls;
+    row->cpu_ns[1] = ccpu;          /* all clients; [0] server, [2] broker */
+    row->cpu_calls = calls;
     if (t_end > sh->go_ns)
         row->msgs_per_s = (double)calls * 1e9 / (double)(t_end - sh->go_ns);
     snprintf(row->note, sizeof(row->note), "unpinned, %d CPUs; calls per client %llu..%llu",

@@ -121,8 +121,14 @@ static int bulk_client(struct core_job *job, struct sizes_shm *sh)
         struct bench_row *row = &sh->rows[i];
         row->note[0] = 0;
         bench_log("  liteipc bulk   cross    %7u B ...\n", row->size);
+        int64_t cpu0[BENCH_IDLE_PROCS], cpu1[BENCH_IDLE_PROCS];
+        core_cpu_snapshot(job->shm, cpu0, 1);
+        uint64_t t0 = bench_now_ns();
         if (core_oneway_row(job->cfg, job->shm, row, buf, row->size) == 0)
             row->bytes_per_s = row->msgs_per_s * row->size;
+        row->window_ns = bench_now_ns() - t0;
+        core_cpu_snapshot(job->shm, cpu1, 0);
+        core_cpu_delta(row, cpu0, cpu1);
     }
     free(buf);
     core_quit_server();

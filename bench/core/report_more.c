@@ -146,8 +146,8 @@ static void section_scale(FILE *f, const struct bench_table *t)
                " 64 B sync calls,\nunpinned (%d CPUs; the scheduler places them), all clients"
                " from a common start; latency per call, microseconds\n",
             bench_cpu_count());
-    fprintf(f, "%-7s %9s %10s %7s %8s %8s %8s %8s %8s | targets\n", "clients", "calls", "k calls/s",
-            "/1 cl.", "p50", "p99", "mean", "max", "fair");
+    fprintf(f, "%-7s %9s %10s %7s %8s %8s %8s %8s %8s %8s %8s | targets\n", "clients", "calls",
+            "k calls/s", "/1 cl.", "p50", "p99", "mean", "max", "fair", "srv busy", "cpu/call");
     for (int i = 0; i < t->n; i++) {
         const struct bench_row *r = &t->rows[i];
         if (r->kind != KIND_SCALE)
@@ -166,12 +166,21 @@ static void section_scale(FILE *f, const struct bench_table *t)
         report_us(f, r->st.mean);
         report_us(f, r->st.max);
         report_us(f, (uint64_t)scale_fair_ns(r));
+        if (r->cpu_ns[0] >= 0 && r->window_ns)
+            fprintf(f, " %7.0f%%", 100.0 * (double)r->cpu_ns[0] / (double)r->window_ns);
+        else
+            fprintf(f, " %8s", "-");
+        if (r->cpu_ns[0] >= 0 && r->cpu_ns[1] >= 0 && r->cpu_ns[2] >= 0 && r->cpu_calls)
+            report_us(f, (uint64_t)((r->cpu_ns[0] + r->cpu_ns[1] + r->cpu_ns[2]) / (int64_t)r->cpu_calls));
+        else
+            fprintf(f, " %8s", "-");
         fprintf(f, " |");
         report_print_targets(f, t, r);
         fprintf(f, "  (%s)\n", r->note);
     }
     fprintf(f, "fair = N / aggregate: the time per call if the service served the clients in turn"
-               " (= mean, by Little's law).\n");
+               " (= mean, by Little's law);\nsrv busy = CPU of the service process / window;"
+               " cpu/call = CPU of service + clients + broker per call.\n");
 }
 
 static void section_sweep(FILE *f, const struct bench_table *t)
@@ -215,10 +224,11 @@ static void section_bulk(FILE *f, const struct bench_table *t)
 {
     fprintf(f, "\nBulk: one-way messages, sender (CPU%d) -> receiver (CPU%d) that frees each without"
                " reading it;\nGB/s of payload at the receiver vs one single-thread memcpy of the"
-               " same size (hot cache, this process)\n",
+               " same size (hot cache, this process);\nbusy = CPU of receiver / sender over the"
+               " burst (sender retries a full ring with sched_yield)\n",
             bench_cpu_of(PL_CROSS, ROLE_CLIENT), bench_cpu_of(PL_CROSS, ROLE_SERVER));
-    fprintf(f, "%8s %8s %8s %10s %8s %9s | targets\n", "size", "msgs", "GB/s", "memcpy GB/s",
-            "/memcpy", "retries");
+    fprintf(f, "%8s %8s %8s %10s %8s %9s %9s %9s | targets\n", "size", "msgs", "GB/s",
+            "memcpy GB/s", "/memcpy", "retries", "recv busy", "send busy");
     for (int i = 0; i < t->n; i++) {
         const struct bench_row *r = &t->rows[i];
         if (r->kind != KIND_BULK)
@@ -232,7 +242,14 @@ static void section_bulk(FILE *f, const struct bench_table *t)
             fprintf(f, " %10.2f %7.2fx", mc / 1e9, r->bytes_per_s / mc);
         else
             fprintf(f, " %10s %8s", "-", "-");
-        fprintf(f, " %9llu |", (unsigned long long)r->retries);
+        fprintf(f, " %9llu", (unsigned long long)r->retries);
+        for (int k = 0; k < 2; k++) {
+            if (r->cpu_ns[k] >= 0 && r->window_ns)
+                fprintf(f, " %8.0f%%", 100.0 * (double)r->cpu_ns[k] / (double)r->window_ns);
+            else
+                fprintf(f, " %9s", "-");
+        }
+        fprintf(f, " |");
         report_print_targets(f, t, r);
         if (r->note[0])
             fprintf(f, "  (%s)", r->note);
@@ -289,6 +306,10 @@ void report_more_json(FILE *f, const struct bench_table *t, const struct bench_r
         report_jnum(f, "calls_per_s", ok, (double)(long long)r->msgs_per_s);
         report_jnum(f, "ratio_to_1client", ok && ratio >= 0, ratio);
         report_jnum(f, "fair_ns", ok && fair > 0, (double)(long long)fair);
+        report_jnum(f, "window_ns", ok, (double)r->window_ns);
+        report_jnum(f, "server_cpu_ns", ok && r->cpu_ns[0] >= 0, (double)r->cpu_ns[0]);
+        report_jnum(f, "clients_cpu_ns", ok && r->cpu_ns[1] >= 0, (double)r->cpu_ns[1]);
+        report_jnum(f, "broker_cpu_ns", ok && r->cpu_ns[2] >= 0, (double)r->cpu_ns[2]);
         break;
     }
     case KIND_SWEEP: {
@@ -306,6 +327,9 @@ void report_more_json(FILE *f, const struct bench_table *t, const struct bench_r
         report_jnum(f, "bytes_per_s", ok, (double)(long long)r->bytes_per_s);
         report_jnum(f, "memcpy_bytes_per_s", mc > 0, (double)(long long)mc);
         report_jnum(f, "ratio_memcpy", ok && mc > 0, mc > 0 ? r->bytes_per_s / mc : 0);
+        report_jnum(f, "window_ns", ok, (double)r->window_ns);
+        report_jnum(f, "server_cpu_ns", ok && r->cpu_ns[0] >= 0, (double)r->cpu_ns[0]);
+        report_jnum(f, "client_cpu_ns", ok && r->cpu_ns[1] >= 0, (double)r->cpu_ns[1]);
         break;
     }
     case KIND_FOOTPRINT: {
