@@ -25,16 +25,19 @@
  *   u16 n, then n bytes        initial ring contents, written at the start
  *                              position (clipped at the end of the ring)
  *   then operations until the input ends, one opcode byte each (mod 11):
- *     0 u16 v        head = cons + v                      (sender publishes)
- *     1 u64 v        head = v
+ *     0 u16 v        commit word (len) at the consumer's position = v
+ *     1 u64 v        commit word at the consumer's position = (u32)v
  *     2 u16 o, u8 n, n bytes   ring[o % size ...] = bytes  (sender scribbles)
  *     3              consume_one()
  *     4              receive-only pick (the user's RECV); a message is kept
  *                    as "held by the user"
  *     5 u8 i         BUFF_FREE of held message i % nheld
  *     6 u64 ts       sync pick (waiting for the reply with timestamp ts)
- *     7 64 bytes     push an entry: header at head % size, head += its len
- *     8 u16 v        head = cons - v (backwards)
+ *     7 64 bytes     push an entry as the runtime does: header (its len
+ *                    from the input) at the harness's head % size, a 0
+ *                    marker after it, then its len committed; head += len
+ *     8 u16 v        commit word at cons - 64 * (v % 64) = 0 (a retracted
+ *                    or rewritten entry behind or at the consumer)
  *     9 u8 nfds, u16 n, n bytes: a broker EV_MSG packet for the calling thread
  *                    (payload = the n bytes, nfds % 4 eventfds) through
  *                    materialise_locked(), as lipc_msg_on_event() does
@@ -126,6 +129,12 @@ static void set_head(uint8_t *map, uint64_t v)
     atomic_store(&((struct lipc_ring_ctl *)map)->head, v);
 }
 
+/* Stores the commit word (an entry's len) at ring offset pos. */
+static void set_len(uint8_t *ring, size_t rsize, uint64_t pos, uint32_t v)
+{
+    __atomic_store_n((uint32_t *)(ring + ((size_t)(pos % rsize) & ~(size_t)3)), v, __ATOMIC_RELEASE);
+}
+
 /* Length in bytes of the pool block at off. */
 static size_t block_len(size_t off)
 {
@@ -182,7 +191,8 @@ static void check_msg(const struct lipc_chan_in *c, const IpcMsg *um)
         fz_fail("sender identity");
     if (m->spObjNum != 0 || m->offsets != NULL)
         fz_fail("direct-path message with objects");
-    const uint8_t *lo = c->map + LIPC_RING_HDR_SIZE, *hi = lo + c->size;
+    /* an entry may run on into the ring's second view */
+    const uint8_t *lo = c->map + LIPC_RING_HDR_SIZE, *hi = lo + 2 * c->size;
     if (m->dataSz && !rx->in_place) {   /* copied out: right after the record, in its block */
         if ((const uint8_t *)m->data != (const uint8_t *)um + sizeof(IpcMsg) ||
             m->dataSz > LIPC_COPY_OUT_MAX || sizeof(IpcMsg) + m->dataSz > block_len((size_t)off))
@@ -268,15 +278,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lipc_g.rx = calloc(lipc_g.pool.units, sizeof(*lipc_g.rx));
     lipc_g.mapped = true;
     lipc_g.priv = calloc(1, LIPC_PRIV_PAGE_SIZE);
-    /* mapped as the runtime maps them (chan_in_free() unmaps them), but the
-     * page after the ring is PROT_NONE: the consumer itself must never read
-     * past the ring (only a user reading an unterminated string may) */
-    uint8_t *map = mmap(NULL, LIPC_RING_HDR_SIZE + rsize + 4096, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* mapped as the runtime maps them (lipc_ring_map(): header, data, data
+     * again; chan_in_free() unmaps them), but the page after the receiver's
+     * view is PROT_NONE: the consumer itself must never read past the ring
+     * (only a user reading an unterminated string may).  The harness writes
+     * through a read-write view of the same memfd, as a sender does. */
+    int ring_fd = memfd_create("fuzz-ring", MFD_CLOEXEC);
+    if (ring_fd < 0 || ftruncate(ring_fd, (off_t)(LIPC_RING_HDR_SIZE + rsize)) != 0)
+        abort();
+    uint8_t *map = lipc_ring_map(ring_fd, rsize, true);
+    uint8_t *wmap = lipc_ring_map(ring_fd, rsize, false);
     void *ret_p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     void *peer_p = mmap(NULL, LIPC_PUB_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (map == MAP_FAILED || ret_p == MAP_FAILED || peer_p == MAP_FAILED ||
-        mprotect(map + LIPC_RING_HDR_SIZE + rsize, 4096, PROT_NONE) != 0)
+    if (!map || !wmap || ret_p == MAP_FAILED || peer_p == MAP_FAILED ||
+        mprotect(map + LIPC_RING_HDR_SIZE + 2 * rsize, 4096, PROT_NONE) != 0)
         abort();
     struct lipc_ring_ret *ret = ret_p;
     struct lipc_pub_page *peer = peer_p;
@@ -285,7 +300,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct lipc_thr *t = calloc(1, sizeof(*t));
     if (!lipc_g.rx || !lipc_g.priv || !c || !ib || !t)
         abort();
-    uint8_t *ring = map + LIPC_RING_HDR_SIZE;
+    uint8_t *ring = wmap + LIPC_RING_HDR_SIZE;
     c->id = 1;
     c->src_pid = getpid();          /* the sender: this process (tids can be named) */
     c->src_uid = 1000;
@@ -296,7 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c->peer = peer;
     c->cons = c->tail = (uint64_t)start * 64;
     atomic_store(&ret->tail, c->tail);
-    set_head(map, c->cons);
+    set_head(wmap, c->cons);
     lipc_g.chin = c;
     fz_grant(c, tid, false);        /* the sender may send requests to this thread */
     ib->tid = (pid_t)tid;
@@ -324,13 +339,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 0: {
             uint16_t v;
             if (rd_bytes(&r, &v, 2))
-                set_head(map, c->cons + v);
+                set_len(ring, rsize, c->cons_pos, v);
             break;
         }
         case 1: {
             uint64_t v;
             if (rd_bytes(&r, &v, 8))
-                set_head(map, v);
+                set_len(ring, rsize, c->cons_pos, (uint32_t)v);
             break;
         }
         case 2: {
@@ -399,17 +414,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint8_t hdr[sizeof(struct lipc_rent)];
             if (!rd_bytes(&r, hdr, sizeof(hdr)))
                 break;
-            uint64_t head = atomic_load(&ring_ctl(map)->head);
-            ring_write(ring, rsize, (size_t)(head % rsize), hdr, sizeof(hdr), tid);
+            uint64_t head = atomic_load(&((struct lipc_ring_ctl *)wmap)->head);
             struct lipc_rent e;
             memcpy(&e, hdr, sizeof(e));
-            set_head(map, head + e.len);
+            uint32_t len = e.len;
+            memset(hdr, 0, 4);                          /* written uncommitted */
+            ring_write(ring, rsize, (size_t)(head % rsize), hdr, sizeof(hdr), tid);
+            if (len % LIPC_RENT_ALIGN == 0 && len && len < rsize)
+                set_len(ring, rsize, head + len, 0);    /* the marker */
+            set_len(ring, rsize, head, len);
+            set_head(wmap, head + len);
             break;
         }
         case 8: {
             uint16_t v;
             if (rd_bytes(&r, &v, 2))
-                set_head(map, c->cons - v);
+                set_len(ring, rsize, c->cons - LIPC_RENT_ALIGN * (v % 64u), 0);
             break;
         }
         case 9: {
@@ -471,6 +491,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lipc_mutex_unlock(&lipc_g.lock);
 
     chan_in_free(c);                /* unmaps the ring, return and peer pages, frees c */
+    munmap(wmap, lipc_ring_map_len(rsize, false));
+    close(ring_fd);
     free(t);
     free(lipc_g.rx);
     lipc_g.rx = NULL;

@@ -79,7 +79,8 @@ LIPC_EXPORT int lipc_dev_munmap(void *addr, size_t len);
  * except that a sync call whose peer died (thread or process) returns
  * -EOWNERDEAD where the ioctl says ENOENT; -ENOENT then means the peer
  * itself answered with MT_FAILED_REPLY.  Data may exceed the ioctl's
- * IPC_MSG_DATA_SZ_MAX, up to the receiver's pool size.  The device must be
+ * IPC_MSG_DATA_SZ_MAX, up to the receiver's pool size less 128 bytes (the
+ * ring's entry header and the unit it keeps free).  The device must be
  * open and mapped. */
 LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms);
 

@@ -26,7 +26,6 @@
 
 static void maybe_reap_locked(void);
 
-static const struct lipc_ring_ctl *ring_ctl(const uint8_t *map) { return (const struct lipc_ring_ctl *)map; }
 
 static bool tid_in_proc(pid_t pid, pid_t tid)
 {
@@ -93,10 +92,36 @@ void lipc_wake_thread(struct lipc_inbox *ib)
 
 /* ---- channel set-up events on the process connection ------------------ */
 
+/* A ring is mapped as [header][data][data again]: the data twice, back to
+ * back, so that an entry that runs past the end of the ring continues,
+ * contiguously, into the second view (no entry ever wraps, and none needs a
+ * PAD to the end).  The receiver's view (read-only) is followed by one zero
+ * page, so that even an unterminated string read stops there. */
+size_t lipc_ring_map_len(size_t size, bool ro)
+{
+    return LIPC_RING_HDR_SIZE + 2 * size + (ro ? 4096 : 0);
+}
+
+void *lipc_ring_map(int fd, size_t size, bool ro)
+{
+    size_t total = lipc_ring_map_len(size, ro);
+    int prot = ro ? PROT_READ : PROT_READ | PROT_WRITE;
+    uint8_t *area = mmap(NULL, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        return NULL;
+    if (mmap(area, LIPC_RING_HDR_SIZE + size, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+        mmap(area + LIPC_RING_HDR_SIZE + size, size, prot, MAP_SHARED | MAP_FIXED, fd, LIPC_RING_HDR_SIZE) ==
+            MAP_FAILED) {
+        munmap(area, total);
+        return NULL;
+    }
+    return area;
+}
+
 static void chan_in_free(struct lipc_chan_in *c)
 {
     free(c->allowed);
-    munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
+    munmap((void *)c->map, lipc_ring_map_len(c->size, true));
     munmap(c->ret, 4096);
     munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
     free(c->spans);
@@ -105,7 +130,7 @@ static void chan_in_free(struct lipc_chan_in *c)
 
 static void chan_out_free(struct lipc_chan_out *c)
 {
-    munmap(c->map, LIPC_RING_HDR_SIZE + c->size);
+    munmap(c->map, lipc_ring_map_len(c->size, false));
     munmap((void *)c->ret, 4096);
     munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
     free(c);
@@ -113,19 +138,6 @@ static void chan_out_free(struct lipc_chan_out *c)
 
 /* Maps the ring read-only followed by one page of zeros, so that a reader
  * running off the end of a message (an unterminated string) stops there. */
-static const uint8_t *map_ring_ro(int fd, size_t size)
-{
-    size_t total = LIPC_RING_HDR_SIZE + size;
-    uint8_t *area = mmap(NULL, total + 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (area == MAP_FAILED)
-        return NULL;
-    if (mmap(area, total, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
-        munmap(area, total + 4096);
-        return NULL;
-    }
-    return area;
-}
-
 static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds, unsigned nfds)
 {
     if (h->op == LIPC_OP_EV_CHANNEL && h->len == sizeof(struct lipc_chan_ev) && nfds == 3) {
@@ -138,7 +150,7 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
             c->src_uid = ev.src_uid;
             c->src_gid = ev.src_gid;
             c->size = ev.ring_size;
-            c->map = map_ring_ro(fds[0], c->size);
+            c->map = c->size && c->size % 4096 == 0 ? lipc_ring_map(fds[0], c->size, true) : NULL;
             void *ret = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
             void *peer = mmap(NULL, LIPC_PUB_PAGE_SIZE, PROT_READ, MAP_SHARED, fds[2], 0);
             c->ret = ret == MAP_FAILED ? NULL : ret;
@@ -148,7 +160,7 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
                 __atomic_store_n(&lipc_g.chin, c, __ATOMIC_RELEASE);   /* peeked by spinners */
             } else {
                 if (c->map)
-                    munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
+                    munmap((void *)c->map, lipc_ring_map_len(c->size, true));
                 if (c->ret)
                     munmap(c->ret, 4096);
                 if (c->peer)
@@ -385,12 +397,14 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
             break;
     if (!c && ack.new_channel) {
         c = calloc(1, sizeof(*c));
-        void *map = mmap(NULL, LIPC_RING_HDR_SIZE + ack.ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+        void *map = ack.ring_size && ack.ring_size % 4096 == 0 ? lipc_ring_map(fds[1], ack.ring_size, false) : NULL;
+        if (!map)
+            map = MAP_FAILED;
         void *ret = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fds[2], 0);
         void *peer = mmap(NULL, LIPC_PUB_PAGE_SIZE, PROT_READ, MAP_SHARED, fds[3], 0);
         if (!c || map == MAP_FAILED || ret == MAP_FAILED || peer == MAP_FAILED) {
             if (map != MAP_FAILED)
-                munmap(map, LIPC_RING_HDR_SIZE + ack.ring_size);
+                munmap(map, lipc_ring_map_len(ack.ring_size, false));
             if (ret != MAP_FAILED)
                 munmap(ret, 4096);
             if (peer != MAP_FAILED)
@@ -446,12 +460,14 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
     struct lipc_chan_out *c = r->chan;
     uint32_t dsz = kind == LIPC_RENT_MSG ? m->dataSz : 0;
     size_t need = ALIGN64(sizeof(struct lipc_rent) + (size_t)dsz);
-    if (need > c->size)
-        return -ENOMEM;
+    if (need + LIPC_RENT_ALIGN > c->size)
+        return -ENOMEM;             /* more than the receiver's budget for us, ever */
     lipc_mutex_lock(&c->lock);
     uint64_t head = c->head;
-    size_t pos = c->head_pos, to_end = c->size - pos;
-    size_t total = need + (need > to_end ? to_end : 0);
+    size_t pos = c->head_pos;
+    /* one unit kept free after the entry for the next entry's marker (an
+     * entry runs on into the ring's second view when it passes the end) */
+    size_t total = need + LIPC_RENT_ALIGN;
     if (c->corrupt || head - c->tail_seen + total > c->size) {
         /* The receiver's tail is read only when the space we know of runs
          * out: the line it writes on every release stays off the hot path.
@@ -470,14 +486,8 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
     }
     uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
     lipc_publish_cpu(&lipc_g.pub->slot[t->slot].cpu, sched_getcpu());
-    if (need > to_end) {
-        struct lipc_rent pad = { .len = (uint32_t)to_end, .kind = LIPC_RENT_PAD };
-        memcpy(data + pos, &pad, sizeof(pad));
-        head += to_end;
-        pos = 0;
-    }
     struct lipc_rent e = {
-        .len = (uint32_t)need, .kind = kind, .type = m ? (uint32_t)m->type : 0, .code = m ? m->code : 0,
+        .len = 0, .kind = kind, .type = m ? (uint32_t)m->type : 0, .code = m ? m->code : 0,
         .flag = m ? m->flag : 0, .data_sz = dsz, .target_handle = m ? m->target.handle : 0,
         .target_tid = (uint32_t)r->dst_tid, .target_token = m ? m->target.token : 0,
         .target_cookie = m ? m->target.cookie : 0, .timestamp = kind == LIPC_RENT_TICKET ? ticket : ts,
@@ -486,11 +496,13 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
     memcpy(data + pos, &e, sizeof(e));
     if (dsz)
         memcpy(data + pos + sizeof(e), m->data, dsz);
+    size_t next = pos + need >= c->size ? pos + need - c->size : pos + need;
+    __atomic_store_n((uint32_t *)(data + next), 0u, __ATOMIC_RELAXED);          /* the marker */
+    __atomic_store_n((uint32_t *)(data + pos), (uint32_t)need, __ATOMIC_RELEASE);  /* commit */
     head += need;
-    pos += need;
     c->head = head;
-    c->head_pos = pos == c->size ? 0 : pos;
-    atomic_store_explicit(&((struct lipc_ring_ctl *)c->map)->head, head, memory_order_release);
+    c->head_pos = next;
+    atomic_store_explicit(&((struct lipc_ring_ctl *)c->map)->head, head, memory_order_relaxed);
     lipc_mutex_unlock(&c->lock);
     /* wake the destination if it sleeps (Dekker with its sleeping flag) */
     atomic_thread_fence(memory_order_seq_cst);
@@ -600,11 +612,18 @@ static bool granted(const struct lipc_chan_in *c, pid_t tid)
     return false;
 }
 
+/* The commit word of the entry at the consumer's position: 0 if none yet. */
+static inline uint32_t entry_len(const struct lipc_chan_in *c)
+{
+    size_t pos = __atomic_load_n(&c->cons_pos, __ATOMIC_RELAXED);
+    return __atomic_load_n((const uint32_t *)(c->map + LIPC_RING_HDR_SIZE + pos), __ATOMIC_ACQUIRE);
+}
+
 /* Moves the consumer past the entry of len bytes at ring offset pos. */
 static inline void cons_advance(struct lipc_chan_in *c, size_t pos, uint32_t len)
 {
-    pos += len;                         /* entries never wrap: pos <= size */
-    c->cons_pos = pos == c->size ? 0 : pos;
+    pos += len;                         /* an entry may run into the second view */
+    __atomic_store_n(&c->cons_pos, pos >= c->size ? pos - c->size : pos, __ATOMIC_RELAXED);   /* peeked by spinners */
     __atomic_store_n(&c->cons, c->cons + len, __ATOMIC_RELAXED);   /* peeked by spinners */
 }
 
@@ -613,22 +632,22 @@ static inline void cons_advance(struct lipc_chan_in *c, size_t pos, uint32_t len
 static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
 {
     int mine = 0;
-    uint64_t head = atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_acquire);
-    if (head == c->cons)
-        return 0;
-    /* measured from the released tail: a sender may not write over data
-     * we still hold (nor make us track more than one ring of it) */
-    if (head < c->cons || head - c->tail > c->size) {
-        mark_broken(c, "ring head out of range");
-        return 0;
-    }
     const uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
-    while (c->cons < head && !c->broken) {
+    /* at most a ring's worth per look: a sender committing as fast as we
+     * take must not keep us here (we hold the lock) */
+    for (size_t budget = c->size / LIPC_RENT_ALIGN; budget && !c->broken; budget--) {
         size_t pos = c->cons_pos;
+        uint32_t len = entry_len(c);        /* the commit word (acquire) */
+        if (len == 0)
+            break;                          /* nothing more yet */
         struct lipc_rent e;
-        memcpy(&e, data + pos, sizeof(e));     /* validate only the local copy */
-        if (e.len < LIPC_RENT_ALIGN || e.len % LIPC_RENT_ALIGN || e.len > head - c->cons ||
-            e.len > c->size - pos) {
+        memcpy(&e, data + pos, sizeof(e));  /* validate only the local copy */
+        e.len = len;
+        /* measured from the released tail: a sender may not write over data
+         * we still hold (nor make us track more than one ring of it), and
+         * keeps a unit free for its marker */
+        if (e.len < LIPC_RENT_ALIGN || e.len % LIPC_RENT_ALIGN || e.len > c->size - LIPC_RENT_ALIGN ||
+            c->cons + e.len - c->tail > c->size - LIPC_RENT_ALIGN) {
             mark_broken(c, "bad entry length");
             break;
         }
@@ -749,7 +768,7 @@ static void maybe_reap_locked(void)
     uncache_dead_routes_locked();
     for (struct lipc_chan_in **pp = &lipc_g.chin; *pp;) {
         struct lipc_chan_in *c = *pp;
-        bool drained = c->broken || c->cons == atomic_load(&ring_ctl(c->map)->head);
+        bool drained = c->broken || entry_len(c) == 0;
         if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0 && c->nheld == 0) {
             __atomic_store_n(pp, c->next, __ATOMIC_SEQ_CST);       /* unlink first */
             for (struct lipc_thr *t = lipc_g.threads; t; t = t->next)
@@ -807,9 +826,7 @@ bool lipc_chan_hint(const struct lipc_thr *t)
         return true;
     for (const struct lipc_chan_in *c = __atomic_load_n(&lipc_g.chin, __ATOMIC_SEQ_CST); c;
          c = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE))
-        if (!__atomic_load_n(&c->broken, __ATOMIC_RELAXED) &&
-            atomic_load_explicit(&ring_ctl(c->map)->head, memory_order_relaxed) !=
-                __atomic_load_n(&c->cons, __ATOMIC_RELAXED))
+        if (!__atomic_load_n(&c->broken, __ATOMIC_RELAXED) && entry_len(c) != 0)
             return true;
     return false;
 }

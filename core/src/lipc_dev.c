@@ -182,7 +182,7 @@ static void drop_channels_child(void)
     while (lipc_g.chout) {
         struct lipc_chan_out *c = lipc_g.chout;
         lipc_g.chout = c->next;
-        munmap(c->map, LIPC_RING_HDR_SIZE + c->size);
+        munmap(c->map, lipc_ring_map_len(c->size, false));
         munmap((void *)c->ret, 4096);
         munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
         free(c);
@@ -195,7 +195,7 @@ static void drop_channels_child(void)
             lipc_g.retired = c->next;
         else
             lipc_g.chin = c->next;
-        munmap((void *)c->map, LIPC_RING_HDR_SIZE + c->size + 4096);
+        munmap((void *)c->map, lipc_ring_map_len(c->size, true));
         munmap(c->ret, 4096);
         munmap((void *)c->peer, LIPC_PUB_PAGE_SIZE);
         free(c->spans);

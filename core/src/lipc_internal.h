@@ -226,6 +226,10 @@ LIPC_HIDDEN int lipc_rpc(struct lipc_thr *t, uint32_t op, const struct iovec *io
 LIPC_HIDDEN int lipc_thr_pump(struct lipc_thr *t, int timeout_ms);
 
 /* Channels (lipc_chan.c). */
+/* Maps a ring memfd of `size` data bytes as [header][data][data again]
+ * (+ a zero page for the read-only view); NULL on failure. */
+LIPC_HIDDEN void *lipc_ring_map(int fd, size_t size, bool ro);
+LIPC_HIDDEN size_t lipc_ring_map_len(size_t size, bool ro);
 LIPC_HIDDEN void lipc_chan_check_events(void);
 /* Route to a request handle or a reply tid; NULL and *err if none. Lock not
  * held.  The route stays valid until lipc_route_put(), even if its peer dies

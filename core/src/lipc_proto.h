@@ -110,13 +110,23 @@ struct lipc_chan_ev {
  * A channel carries messages from one process (the sender) to another.  Its
  * ring memfd is mapped read-write by the sender and read-only by the
  * receiver; its return memfd the other way round.  Entries are 64-byte
- * aligned and never wrap (a PAD entry fills the end of the ring).  Every
- * field the peer wrote is validated on a local copy before use. */
+ * aligned; both sides map the data twice, back to back, so an entry that
+ * passes the end of the ring runs on contiguously into the second view (the
+ * runtime never writes PAD entries; a receiver still accepts them).  Every
+ * field the peer wrote is validated on a local copy before use.
+ *
+ * Publication is per entry: an entry's `len` is its commit word.  The
+ * sender writes the entry with len 0, then a 0 into the len of the next
+ * entry's place (the "marker": the ring always keeps one free unit for it),
+ * then stores len (release).  The receiver reads len at its position
+ * (acquire): 0 means nothing yet.  So the receiver's look at a ring and the
+ * entry it finds are one cache line, not two.  The ring header's `head`
+ * is still kept by the sender, for diagnostics only: receivers ignore it. */
 #define LIPC_RING_HDR_SIZE 4096u
 #define LIPC_RENT_ALIGN    64u
 
 struct lipc_ring_ctl {            /* at offset 0 of the ring memfd; sender-written */
-    _Atomic uint64_t head;        /* bytes produced */
+    _Atomic uint64_t head;        /* bytes produced (diagnostics; not read by receivers) */
     uint32_t magic;
     uint32_t pad[13];
 };
@@ -129,7 +139,7 @@ struct lipc_ring_ret {            /* the return memfd; receiver-written */
 enum { LIPC_RENT_MSG = 1, LIPC_RENT_PAD = 2, LIPC_RENT_TICKET = 3 };
 
 struct lipc_rent {                /* ring entry header, followed by data */
-    uint32_t len;                 /* whole entry, multiple of LIPC_RENT_ALIGN */
+    uint32_t len;                 /* whole entry, multiple of LIPC_RENT_ALIGN; the commit word (0: none yet) */
     uint32_t kind;
     uint32_t type;
     uint32_t code;
@@ -143,7 +153,7 @@ struct lipc_rent {                /* ring entry header, followed by data */
     uint32_t src_tid;
     uint32_t src_slot;            /* hint: sender's slot in its public page */
 };
-/* One alignment unit: a PAD entry at the end of the ring is never smaller. */
+/* One alignment unit: no entry is smaller. */
 _Static_assert(sizeof(struct lipc_rent) == LIPC_RENT_ALIGN, "ring entry header must be 64 bytes");
 
 /* ---- shared pages ------------------------------------------------------ */

@@ -27,15 +27,18 @@ def hdr(ring_sel=0, pool_sel=0, start=0, ring=b""):
     return struct.pack("<BBHH", ring_sel, pool_sel, start, len(ring)) + ring
 
 
-def op_head_rel(v): return b"\x00" + struct.pack("<H", v)
-def op_head_abs(v): return b"\x01" + struct.pack("<Q", v)
+# Entries in the initial ring bytes are committed already (their len is the
+# commit word, docs in core/src/lipc_proto.h): nothing to publish.
+def op_head_rel(v): return b""
+def op_commit(v): return b"\x00" + struct.pack("<H", v)
+def op_commit_abs(v): return b"\x01" + struct.pack("<Q", v)
 def op_write(o, b): return b"\x02" + struct.pack("<HB", o, len(b)) + b
 def op_consume(): return b"\x03"
 def op_pick(): return b"\x04"
 def op_free(i=0): return b"\x05" + bytes([i])
 def op_sync(ts): return b"\x06" + struct.pack("<Q", ts)
 def op_push(h): return b"\x07" + h
-def op_back(v): return b"\x08" + struct.pack("<H", v)
+def op_retract(v): return b"\x08" + struct.pack("<H", v)
 def op_brk(payload, nfds=0): return b"\x09" + struct.pack("<BH", nfds, len(payload)) + payload
 
 
@@ -62,9 +65,10 @@ seeds["seed-wrap"] = hdr(start=62, ring=entry(PAD, b"\0" * 64)) + op_head_rel(12
 seeds["seed-ticket"] = hdr(ring=entry(TICKET, ts=1) + entry(MSG, b"after", ts=2)) + op_head_rel(192) + \
     op_consume() + op_pick() + op_sync(2)
 seeds["seed-bad-len"] = hdr(ring=rent(100, MSG)) + op_head_rel(128) + op_consume()
-seeds["seed-head-far"] = hdr(ring=entry(MSG, b"a")) + op_head_abs(1 << 40) + op_consume()
-seeds["seed-head-back"] = hdr(start=3, ring=entry(MSG, b"a")) + op_head_rel(128) + op_consume() + \
-    op_back(128) + op_consume() + op_pick() + op_free()
+seeds["seed-len-far"] = hdr(ring=entry(MSG, b"a")) + op_commit_abs(1 << 31) + op_consume()
+seeds["seed-len-ring"] = hdr(ring=entry(MSG, b"a")) + op_commit(16384) + op_consume()
+seeds["seed-retract"] = hdr(start=3, ring=entry(MSG, b"a")) + op_consume() + \
+    op_retract(1) + op_consume() + op_commit(64) + op_consume() + op_pick() + op_free()
 seeds["seed-bad-fields"] = hdr(ring=entry(MSG, b"d", typ=DEATH) + entry(MSG, b"e", typ=9) +
                                entry(9) + entry(MSG, b"f", target=1) + entry(MSG, b"g", src=1) +
                                rent(64, MSG, data_sz=65)) + op_head_rel(640) + op_consume() + op_pick()

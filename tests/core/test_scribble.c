@@ -5,7 +5,7 @@
  * Processes: the broker; a CMS server S (single IPC thread, echoes requests,
  * its stderr goes to a log file); two honest clients H1, H2 calling S all the
  * time; a series of malicious senders M0..Mn-1, one after the other (a channel
- * is marked broken at the first bad head or length and ignored from then on,
+ * is marked broken at the first bad length and ignored from then on,
  * so every malicious process gets a fresh channel); one malicious receiver
  * MT; the coordinator (this process, no device until the end).
  *
@@ -20,11 +20,15 @@
  * process's tid, the receiver's own tid, init, 0), mixed with valid requests,
  * respecting the return page's tail, and waits until S consumed them all
  * (tail == head: S dropped and released every bad entry, served the good
- * ones).  Phase B is one channel-breaking scribble, a different one per
- * process: random bytes over the whole ring including head, a length that is
- * not a multiple of 64, a length past head, an entry claiming to wrap, a
- * zero length, head far ahead, head backwards, head = UINT64_MAX, random
- * bytes over the entries only, a random head.  Its own calls afterwards may
+ * ones).  Entries are committed as the runtime does (an entry's len is its
+ * commit word: written last, with a 0 marker after it).  Phase B is one
+ * channel-breaking scribble, a different one per process: random bytes over
+ * the whole ring and its header, a length that is not a multiple of 64, the
+ * length of the whole ring (more than the receiver may track), a PAD of the
+ * whole ring, length 0xffffffc0, the length of two rings, a PAD of
+ * 0xffffffc0, length 0xffffffff, random bytes over the entries, a random
+ * commit word.
+ * Its own calls afterwards may
  * fail (ETIME/EIO/ENOMEM) or succeed (its runtime's head is behind the tail
  * the server published after the raw writes: it refuses to send, EIO).
  *
@@ -172,6 +176,7 @@ struct mapping {
     uint8_t *addr;
     size_t len;
     bool writable;
+    unsigned long offset;       /* in the memfd */
     char name[32];
 };
 
@@ -185,7 +190,8 @@ static int find_mappings(struct mapping *out, int max)
         unsigned long lo, hi;
         char perms[8];
         int pos = 0;
-        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &pos) < 3)
+        unsigned long off = 0;
+        if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &lo, &hi, perms, &off, &pos) < 4)
             continue;
         const char *path = line + pos;
         const char *m = strstr(path, "/memfd:liteipc-");
@@ -196,6 +202,7 @@ static int find_mappings(struct mapping *out, int max)
         mp->addr = (uint8_t *)lo;
         mp->len = hi - lo;
         mp->writable = perms[1] == 'w';
+        mp->offset = off;
         size_t k = 0;
         while (m[k] && m[k] != ' ' && m[k] != '\n' && k + 1 < sizeof(mp->name)) {
             mp->name[k] = m[k];
@@ -238,11 +245,32 @@ struct ring {
     size_t size;
     const struct lipc_ring_ret *ret; /* the receiver's return page, read-only */
     uint64_t head;
+    size_t pend[64];                 /* appended, not committed yet: their offsets */
+    uint32_t pend_len[64];
+    unsigned npend;
 };
 
 static _Atomic uint64_t *ring_head(struct ring *r) { return &((struct lipc_ring_ctl *)r->map)->head; }
 
-static void publish(struct ring *r) { atomic_store_explicit(ring_head(r), r->head, memory_order_release); }
+/* Stores an entry's commit word (its len) at ring offset pos. */
+static void commit_at(struct ring *r, size_t pos, uint32_t len)
+{
+    __atomic_store_n((uint32_t *)(r->data + pos % r->size), len, __ATOMIC_RELEASE);
+}
+
+/* Commits what was appended, as one batch: the marker after the last entry,
+ * then the entries last to first, so the receiver sees all or none. */
+static void publish(struct ring *r)
+{
+    if (!r->npend)
+        return;
+    commit_at(r, (size_t)(r->head % r->size), 0);
+    while (r->npend) {
+        r->npend--;
+        commit_at(r, r->pend[r->npend], r->pend_len[r->npend]);
+    }
+    atomic_store_explicit(ring_head(r), r->head, memory_order_release);
+}
 
 /* Waits until the receiver released everything published (max 3 s). */
 static bool wait_drained(struct ring *r)
@@ -255,36 +283,37 @@ static bool wait_drained(struct ring *r)
     return false;
 }
 
-/* Appends an entry (header e, data) the way the runtime does: PAD to the end
- * of the ring if it does not fit, never past the receiver's tail. */
+/* Appends an entry (header e, data) the way the runtime does, uncommitted
+ * until publish(): never past the receiver's tail, one unit kept free for
+ * the marker; an entry that passes the end of the ring runs on into the
+ * ring's second view, mapped right behind the first. */
 static bool append(struct ring *r, struct lipc_rent e, const void *d, uint32_t dlen)
 {
     size_t need = (sizeof(e) + dlen + 63) & ~(size_t)63;
-    size_t pos = (size_t)(r->head % r->size), to_end = r->size - pos;
-    size_t total = need + (need > to_end ? to_end : 0);
+    size_t pos = (size_t)(r->head % r->size);
+    size_t total = need + 64;
+    if (r->npend + 2 > 64)
+        publish(r);
     for (int i = 0; r->head - atomic_load(&r->ret->tail) + total > r->size; i++) {
         if (i == 2000)
             return false;
+        publish(r);                 /* the receiver can't free what it can't see */
         usleep(1000);
     }
-    if (need > to_end) {
-        struct lipc_rent pad = { .len = (uint32_t)to_end, .kind = LIPC_RENT_PAD };
-        memcpy(r->data + pos, &pad, sizeof(pad));
-        r->head += to_end;
-        pos = 0;
-    }
-    e.len = (uint32_t)need;
+    e.len = 0;
     memcpy(r->data + pos, &e, sizeof(e));
     if (dlen)
         memcpy(r->data + pos + sizeof(e), d, dlen);
+    r->pend[r->npend] = pos;
+    r->pend_len[r->npend++] = (uint32_t)need;
     r->head += need;
     return true;
 }
 
 static const char *const g_breakers[] = {
-    "random bytes over the whole ring and head", "length not a multiple of 64", "length past head",
-    "entry claiming to wrap", "zero length", "head far ahead", "head backwards", "head = UINT64_MAX",
-    "random bytes over the entries", "random head",
+    "random bytes over the whole ring", "length not a multiple of 64", "length of the whole ring",
+    "PAD of the whole ring", "length 0xffffffc0", "length of two rings", "PAD of 0xffffffc0",
+    "length 0xffffffff", "random bytes over the entries", "random commit word",
 };
 
 static int mal_main(void *arg)
@@ -306,7 +335,8 @@ static int mal_main(void *arg)
     struct ring r = { 0 };
     int nring_rw = 0;
     for (int i = 0; i < nm; i++) {
-        if (!strcmp(maps[i].name, "liteipc-ring") && maps[i].writable) {
+        /* a ring is mapped [header][data][data again]: the view at offset 0 */
+        if (!strcmp(maps[i].name, "liteipc-ring") && maps[i].writable && maps[i].offset == 0) {
             nring_rw++;
             r.map = maps[i].addr;
             r.size = maps[i].len - LIPC_RING_HDR_SIZE;
@@ -393,33 +423,24 @@ static int mal_main(void *arg)
     case 0:
         for (size_t i = 0; i < LIPC_RING_HDR_SIZE + r.size; i++)
             r.map[i] = (uint8_t)rnd();
+        commit_at(&r, pos, (uint32_t)rnd() | 1u);  /* never 0: something is there */
         break;
     case 1: e.len = 64 + 1 + rndn(62); goto one;
-    case 2: e.len = 128; goto one;                  /* only 64 published */
-    case 3:
-        if (pos < r.size - 64) {                    /* a valid PAD up to the last unit */
-            struct lipc_rent pad = { .len = (uint32_t)(r.size - 64 - pos), .kind = LIPC_RENT_PAD };
-            memcpy(r.data + pos, &pad, sizeof(pad));
-            r.head += pad.len;
-        }
-        e.len = 128;                                /* the last unit, claiming two */
-        memcpy(r.data + r.size - 64, &e, sizeof(e));
-        atomic_store(ring_head(&r), r.head + 128);
-        break;
-    case 4: e.len = 0; goto one;
+    case 2: e.len = (uint32_t)r.size; goto one;     /* more than the receiver may track */
+    case 3: e.kind = LIPC_RENT_PAD; e.len = (uint32_t)r.size; goto one;
+    case 4: e.len = 0xffffffc0u; goto one;
+    case 5: e.len = (uint32_t)(2 * r.size); goto one;
+    case 6: e.kind = LIPC_RENT_PAD; e.len = 0xffffffc0u; goto one;
+    case 7: e.len = 0xffffffffu; goto one;
     one:
         memcpy(r.data + pos, &e, sizeof(e));
-        atomic_store(ring_head(&r), r.head + 64);
         break;
-    case 5: atomic_store(ring_head(&r), r.head + r.size + 4096); break;
-    case 6: atomic_store(ring_head(&r), r.head - 64); break;
-    case 7: atomic_store(ring_head(&r), UINT64_MAX); break;
     case 8:
         for (size_t i = 0; i < r.size; i++)
             r.data[i] = (uint8_t)rnd();
-        atomic_store(ring_head(&r), r.head + 64 * (1 + rndn(16)));
+        commit_at(&r, pos, (uint32_t)rnd() | 1u);  /* never 0: something is there */
         break;
-    case 9: atomic_store(ring_head(&r), rnd()); break;
+    case 9: commit_at(&r, pos, (uint32_t)rnd() | 1u); break;
     }
     printf("scribbler %d: %u bad + %u good entries, then: %s\n", (int)getpid(), nbad, ngood, g_breakers[how]);
     /* our own calls now: no answer, or an error, or (if the server got to
@@ -460,9 +481,8 @@ static int tail_main(void *arg)
     CHECK_EQ(n, 1);                             /* the return page of the server's ring to us */
     /* The server reads our tail only when the free space it knows of runs
      * out (at most one ring, POOL bytes, of replies); from then on it must
-     * refuse to reply.  Our runtime rewrites the tail when we free an answer,
-     * so scribble before every call. */
-    uint64_t good = atomic_load(&ret->tail);
+     * refuse to reply.  Our runtime rewrites the tail when it takes an
+     * answer in, so scribble before every call. */
     int answered = 0, rc = 0;
     for (int k = 0; k < (int)(POOL / 64) + 8; k++) {
         uint64_t bad = k % 2 ? UINT64_MAX / 2 : atomic_load(&ret->tail) + 64;
@@ -473,10 +493,8 @@ static int tail_main(void *arg)
             break;
         CHECK(in->dataSz == 5 && !memcmp(in->data, "ubjm", 4));    /* an honest answer */
         answered++;
-        atomic_store(&ret->tail, good);         /* (our free below moves it on) */
         IpcContent c = { .flag = BUFF_FREE, .buffToFree = in };
         CHECK_EQ(lipc_send_recv(&c, 0), 0);
-        good = atomic_load(&ret->tail);
     }
     if (rc != -ETIME)
         fprintf(stderr, "tail scribbler: call returned %d after %d answers\n", rc, answered);

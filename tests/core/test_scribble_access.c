@@ -22,6 +22,7 @@
  */
 #include "lipc_dev_util.h"
 #include "lipc_proto.h"
+#include "lipc_raw.h"
 
 #include <stdbool.h>
 
@@ -83,24 +84,8 @@ static int mal_main(void *arg)
     CHECK_EQ(lipc_send_recv(&c, 0), 0);
     CHECK_EQ(tdev_call_t(t2, 1, "nope", 5, 3000, &in), -EACCES);    /* no right to T2 */
 
-    FILE *f = fopen("/proc/self/maps", "r");
-    CHECK(f != NULL);
-    char line[512];
-    uint8_t *map = NULL;
-    size_t len = 0;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi;
-        char perms[8];
-        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && perms[1] == 'w' &&
-            strstr(line, "/memfd:liteipc-ring")) {
-            CHECK(map == NULL);
-            map = (uint8_t *)lo;
-            len = hi - lo;
-        }
-    }
-    fclose(f);
-    CHECK(map != NULL);
-    size_t size = len - LIPC_RING_HDR_SIZE;
+    size_t size = 0;
+    uint8_t *map = lipc_raw_own_ring(&size);
     struct lipc_ring_ctl *ctl = (struct lipc_ring_ctl *)map;
     uint64_t head = atomic_load(&ctl->head);
     CHECK((head % size) + 64 <= size);
@@ -109,8 +94,7 @@ static int mal_main(void *arg)
                            .timestamp = 1, .src_tid = (uint32_t)lipc_gettid() };
     if (getenv("LIPC_ACCESS_CONTROL"))
         e.target_tid = (uint32_t)a_srv;  /* control: to the CMS thread */
-    memcpy(map + LIPC_RING_HDR_SIZE + head % size, &e, sizeof(e));
-    atomic_store(&ctl->head, head + 64);
+    lipc_raw_ring_put(map, size, e);
     /* no wake-up needed: the coordinator's next call makes S's main thread
      * scan every inbound ring, M's included */
     return 0;

@@ -117,8 +117,7 @@ static int mal_main(void *arg)
     struct lipc_rent e = { .len = 64, .kind = LIPC_RENT_MSG, .type = MT_REQUEST, .code = 42,
                            .flag = LITEIPC_FLAG_ONEWAY, .target_handle = a->t2, .target_tid = (uint32_t)a->t2,
                            .timestamp = 1, .src_tid = tid };
-    memcpy(map + LIPC_RING_HDR_SIZE, &e, sizeof(e));
-    atomic_store(&ctl->head, 64);
+    lipc_raw_ring_put(map, ack.ring_size, e);
     uint64_t one = 1;
     CHECK(write(fds[0], &one, sizeof(one)) == sizeof(one));    /* wake T2 */
     usleep(300000);                         /* stay connected while T2 takes it */

@@ -12,6 +12,50 @@
 #include "lipc_proto.h"
 #include "lipc_test.h"
 
+/* Puts one entry into a ring (the sender's read-write mapping of size data
+ * bytes) as the runtime does, for tests that play a sender by hand: header
+ * with len 0, a 0 marker in the next entry's place, then len committed
+ * (release); the ring header's head (diagnostics) moves on. */
+static inline void lipc_raw_ring_put(uint8_t *map, size_t size, struct lipc_rent e)
+{
+    struct lipc_ring_ctl *ctl = (struct lipc_ring_ctl *)map;
+    uint8_t *data = map + LIPC_RING_HDR_SIZE;
+    uint64_t head = atomic_load(&ctl->head);
+    size_t pos = (size_t)(head % size);
+    uint32_t len = e.len;
+    CHECK(len >= LIPC_RENT_ALIGN && len % LIPC_RENT_ALIGN == 0 && pos + len <= size);
+    e.len = 0;
+    memcpy(data + pos, &e, sizeof(e));
+    __atomic_store_n((uint32_t *)(data + (pos + len) % size), 0u, __ATOMIC_RELAXED);
+    __atomic_store_n((uint32_t *)(data + pos), len, __ATOMIC_RELEASE);
+    atomic_store(&ctl->head, head + len);
+}
+
+/* This process's read-write ring (it must have exactly one): the view at
+ * offset 0 of a "liteipc-ring" memfd, [header][data]; the runtime maps the
+ * data a second time right behind it.  Returns the mapping and the ring's
+ * data size. */
+static inline uint8_t *lipc_raw_own_ring(size_t *size)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    CHECK(f != NULL);
+    char line[512];
+    uint8_t *map = NULL;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi, off;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s %lx", &lo, &hi, perms, &off) == 4 && perms[1] == 'w' && off == 0 &&
+            strstr(line, "/memfd:liteipc-ring")) {
+            CHECK(map == NULL);
+            map = (uint8_t *)lo;
+            *size = hi - lo - LIPC_RING_HDR_SIZE;
+        }
+    }
+    fclose(f);
+    CHECK(map != NULL);
+    return map;
+}
+
 static inline int lipc_raw_connect(const char *path)
 {
     struct sockaddr_un a = { .sun_family = AF_UNIX };
