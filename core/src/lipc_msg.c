@@ -275,6 +275,7 @@ static int take(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
 }
 
 static unsigned g_spin_ns = 20000;
+#define LIPC_SPIN_MIN_NS 1000u          /* below: no spin but the occasional probe */
 static int g_ncpus;
 
 static void spin_config(void)
@@ -335,9 +336,20 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
             /* t->last_chan may be retired by another thread: look at it only
              * as a spinner (a retired channel is not freed while anyone spins) */
             lipc_chan_spin_begin();
-            if (spin_worthwhile(t, w, mycpu)) {
+            /* Adaptive budget: halved by each spin that ends without the
+             * message, raised again by one that gets it.  A caller queued
+             * behind many others stops burning the CPU its service needs;
+             * once its budget is gone it still tries a full spin every 16th
+             * wait, to notice when the peer is quick again. */
+            uint32_t budget = 0;
+            if (spin_worthwhile(t, w, mycpu)) {         /* reads LITEIPC_SPIN_US once */
+                budget = t->spin_ns < g_spin_ns ? t->spin_ns : g_spin_ns;
+                if (budget < LIPC_SPIN_MIN_NS)
+                    budget = (++t->spin_probe & 15) == 0 ? g_spin_ns : 0;
+            }
+            if (budget) {
                 /* hot path: no syscall while the peer answers within the budget */
-                uint64_t until = lipc_now_ns() + g_spin_ns;
+                uint64_t until = lipc_now_ns() + budget;
                 unsigned n = 0;
                 for (;;) {
                     if (lipc_chan_hint(t) && (r = take(t, w, out)) != 0)
@@ -351,6 +363,10 @@ static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms,
                     }
                     __builtin_ia32_pause();
                 }
+                if (r != 0)
+                    t->spin_ns = budget * 2 > g_spin_ns ? g_spin_ns : budget * 2;
+                else
+                    t->spin_ns = budget / 2;
             }
             lipc_chan_spin_end();
             if (r != 0)
