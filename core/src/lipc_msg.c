@@ -481,7 +481,10 @@ static int send_recv(IpcContent *c, int timeout_ms, bool compat)
             ret = check_reply_locked(&m, free_off);
             reply_pid = lipc_rx_at((size_t)free_off)->src_pid;
         }
-        if (ret || !(flag & SEND)) {
+        /* A message read in place holds ring space its sender may need for
+         * the next call (a large one: all of it): free it now.  Otherwise
+         * after the send, off the caller's critical path. */
+        if (ret || !(flag & SEND) || lipc_rx_at((size_t)free_off)->in_place) {
             lipc_rx_free_locked((size_t)free_off, false);
             free_off = -1;
         } else {
