@@ -37,7 +37,7 @@ static bool tid_in_proc(pid_t pid, pid_t tid)
 
 /* ---- inboxes ---------------------------------------------------------- */
 
-int lipc_q_push(struct lipc_q *q, struct lipc_qent e)
+LIPC_HOT int lipc_q_push(struct lipc_q *q, struct lipc_qent e)
 {
     if (q->n == q->cap) {
         uint32_t cap = q->cap ? q->cap * 2 : 16;
@@ -56,7 +56,7 @@ int lipc_q_push(struct lipc_q *q, struct lipc_qent e)
     return 0;
 }
 
-struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create)
+LIPC_HOT struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create)
 {
     for (struct lipc_inbox *ib = lipc_g.inboxes; ib; ib = ib->next)
         if (ib->tid == tid)
@@ -72,13 +72,13 @@ struct lipc_inbox *lipc_inbox_get_locked(pid_t tid, bool create)
     return ib;
 }
 
-bool lipc_awaits_reply(const struct lipc_thr *t, uint64_t ts)
+LIPC_HOT bool lipc_awaits_reply(const struct lipc_thr *t, uint64_t ts)
 {
     const struct lipc_priv_slot *ws = &lipc_g.priv->slot[t->slot];
     return atomic_load(&ws->wait_tid) != 0 && atomic_load(&ws->wait_ts) == ts;
 }
 
-void lipc_wake_thread(struct lipc_inbox *ib)
+LIPC_HOT void lipc_wake_thread(struct lipc_inbox *ib)
 {
     struct lipc_thr *t = ib->thr;
     if (!t || t->efd < 0)
@@ -205,7 +205,7 @@ static void on_channel_event(const struct lipc_hdr *h, const void *pl, int *fds,
     lipc_close_fds(fds, nfds);
 }
 
-void lipc_chan_check_events(void)
+LIPC_HOT void lipc_chan_check_events(void)
 {
     if (!lipc_g.priv || lipc_g.pconn < 0)
         return;
@@ -244,7 +244,7 @@ void lipc_chan_check_events(void)
 
 /* ---- routes ------------------------------------------------------------- */
 
-bool lipc_route_alive(const struct lipc_route *r)
+LIPC_HOT bool lipc_route_alive(const struct lipc_route *r)
 {
     const struct lipc_pub_page *pp = r->chan->peer;
     const struct lipc_pub_slot *s = &pp->slot[r->slot];
@@ -293,7 +293,7 @@ void lipc_route_put(struct lipc_route *r)
  * call to the same destination takes no lock.  Whoever uses or drops the
  * cached route first takes it out with an exchange: the owner while it
  * sends, a reaper (lock held) when the peer is gone. */
-struct lipc_route *lipc_route_cached(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid, int *err)
+LIPC_HOT struct lipc_route *lipc_route_cached(struct lipc_thr *t, int32_t handle, bool is_reply, pid_t dst_pid, int *err)
 {
     struct lipc_route *r = __atomic_exchange_n(&t->rcache, NULL, __ATOMIC_ACQUIRE);
     if (r) {
@@ -305,7 +305,7 @@ struct lipc_route *lipc_route_cached(struct lipc_thr *t, int32_t handle, bool is
     return lipc_route_get(t, handle, is_reply, dst_pid, err);
 }
 
-void lipc_route_done(struct lipc_thr *t, struct lipc_route *r)
+LIPC_HOT void lipc_route_done(struct lipc_thr *t, struct lipc_route *r)
 {
     struct lipc_route *old = __atomic_exchange_n(&t->rcache, r, __ATOMIC_RELEASE);
     if (old)
@@ -454,7 +454,7 @@ static struct lipc_route *route_resolve(struct lipc_thr *t, int32_t handle, bool
 
 /* ---- sending -------------------------------------------------------------- */
 
-int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, uint64_t ts, uint32_t kind,
+LIPC_HOT int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, uint64_t ts, uint32_t kind,
                    uint64_t ticket)
 {
     struct lipc_chan_out *c = r->chan;
@@ -521,7 +521,7 @@ int lipc_chan_send(struct lipc_thr *t, struct lipc_route *r, const IpcMsg *m, ui
 
 /* ---- receiving ------------------------------------------------------------ */
 
-static int span_push(struct lipc_chan_in *c, uint64_t pos, uint32_t len, bool released)
+LIPC_HOT static int span_push(struct lipc_chan_in *c, uint64_t pos, uint32_t len, bool released)
 {
     if (c->sp_n == c->sp_cap) {
         uint32_t cap = c->sp_cap ? c->sp_cap * 2 : 64;
@@ -540,7 +540,7 @@ static int span_push(struct lipc_chan_in *c, uint64_t pos, uint32_t len, bool re
     return 0;
 }
 
-static void spans_advance(struct lipc_chan_in *c)
+LIPC_HOT static void spans_advance(struct lipc_chan_in *c)
 {
     uint64_t tail = c->tail;
     while (c->sp_n) {
@@ -557,7 +557,7 @@ static void spans_advance(struct lipc_chan_in *c)
     }
 }
 
-void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos, bool in_place)
+LIPC_HOT void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos, bool in_place)
 {
     if (!in_place) {                /* copied out: its span went back when it was taken in */
         c->nheld--;
@@ -577,7 +577,7 @@ void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos, bool in_plac
         maybe_reap_locked();        /* the last message of a gone sender */
 }
 
-static bool src_tid_ok(struct lipc_chan_in *c, pid_t tid)
+LIPC_HOT static bool src_tid_ok(struct lipc_chan_in *c, pid_t tid)
 {
     for (unsigned i = 0; i < 8; i++)
         if (c->ok_tids[i] == tid)
@@ -604,7 +604,7 @@ static void mark_broken(struct lipc_chan_in *c, const char *why)
     __atomic_store_n(&c->broken, true, __ATOMIC_RELAXED);     /* peeked by spinners */
 }
 
-static bool granted(const struct lipc_chan_in *c, pid_t tid)
+LIPC_HOT static bool granted(const struct lipc_chan_in *c, pid_t tid)
 {
     for (unsigned i = 0; i < c->nallowed; i++)
         if (c->allowed[i] == tid)
@@ -629,7 +629,7 @@ static inline void cons_advance(struct lipc_chan_in *c, size_t pos, uint32_t len
 
 /* Takes in entries of one channel. Lock held. Returns entries for t; sets
  * *retry when an entry needs a grant that may still be on its way. */
-static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
+LIPC_HOT static int consume_one(struct lipc_chan_in *c, struct lipc_thr *t, bool *retry)
 {
     int mine = 0;
     const uint8_t *data = c->map + LIPC_RING_HDR_SIZE;
@@ -801,12 +801,12 @@ static void maybe_reap_locked(void)
     }
 }
 
-void lipc_chan_spin_begin(void)
+LIPC_HOT void lipc_chan_spin_begin(void)
 {
     __atomic_add_fetch(&lipc_g.spinners, 1, __ATOMIC_SEQ_CST);
 }
 
-void lipc_chan_spin_end(void)
+LIPC_HOT void lipc_chan_spin_end(void)
 {
     if (__atomic_sub_fetch(&lipc_g.spinners, 1, __ATOMIC_SEQ_CST) == 0 &&
         __atomic_load_n(&lipc_g.retired, __ATOMIC_RELAXED)) {
@@ -816,7 +816,7 @@ void lipc_chan_spin_end(void)
     }
 }
 
-bool lipc_chan_hint(const struct lipc_thr *t)
+LIPC_HOT bool lipc_chan_hint(const struct lipc_thr *t)
 {
     /* Racy reads on purpose: a stale value only costs a locked look. */
     if (t->inbox && __atomic_load_n(&t->inbox->q.n, __ATOMIC_RELAXED) != t->seen_n)
@@ -831,7 +831,7 @@ bool lipc_chan_hint(const struct lipc_thr *t)
     return false;
 }
 
-int lipc_chan_consume_locked(struct lipc_thr *t, bool *retry)
+LIPC_HOT int lipc_chan_consume_locked(struct lipc_thr *t, bool *retry)
 {
     int mine = 0;
     for (struct lipc_chan_in *c = lipc_g.chin; c; c = c->next)

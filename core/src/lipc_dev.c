@@ -23,7 +23,7 @@
 struct lipc_dev lipc_g = { .lock = LIPC_MUTEX_INIT, .pconn_lock = PTHREAD_MUTEX_INITIALIZER,
                           .route_lock = PTHREAD_MUTEX_INITIALIZER, .pconn = -1 };
 
-void lipc_mutex_lock_slow(lipc_mutex_t *m)
+LIPC_HOT void lipc_mutex_lock_slow(lipc_mutex_t *m)
 {
     uint32_t c = atomic_exchange_explicit(&m->v, 2, memory_order_acquire);
     while (c != 0) {
@@ -32,7 +32,7 @@ void lipc_mutex_lock_slow(lipc_mutex_t *m)
     }
 }
 
-void lipc_mutex_wake(lipc_mutex_t *m)
+LIPC_HOT void lipc_mutex_wake(lipc_mutex_t *m)
 {
     syscall(SYS_futex, &m->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
@@ -44,14 +44,14 @@ __thread struct lipc_thr *lipc_t_self __attribute__((tls_model("initial-exec")))
 static pthread_key_t g_thr_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-uint64_t lipc_coarse_ns(void)
+LIPC_HOT uint64_t lipc_coarse_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t lipc_now_ns(void)
+LIPC_HOT uint64_t lipc_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

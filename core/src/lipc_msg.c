@@ -20,7 +20,7 @@
 
 /* ---- sending -------------------------------------------------------------- */
 
-static int check_para(const IpcMsg *m, bool compat)
+LIPC_HOT static int check_para(const IpcMsg *m, bool compat)
 {
     if (m->dataSz > 0 && !m->data)
         return -EINVAL;
@@ -42,7 +42,7 @@ static int check_para(const IpcMsg *m, bool compat)
 }
 
 /* IsValidReply against the request block at req_off. Lock held. */
-static int check_reply_locked(const IpcMsg *reply, long req_off)
+LIPC_HOT static int check_reply_locked(const IpcMsg *reply, long req_off)
 {
     if (req_off < 0)
         return -EINVAL;
@@ -157,7 +157,7 @@ static bool resolve_ticket_locked(struct lipc_inbox *ib, uint32_t i)
 
 /* Looks through the thread's inbox for the next acceptable message.
  * Returns 1 with *out set, 0 if none, -ENOENT for a failed reply. */
-static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
+LIPC_HOT static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
 {
     struct lipc_inbox *ib = t->inbox;
     /* A held message whose ticket never comes (its sender died between the
@@ -255,7 +255,7 @@ static int pick_locked(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **ou
 /* Takes in what the inbound channels hold and picks the next acceptable
  * message for t, under one hold of the lock.  Returns 1 with *out set, 0 if
  * none, -errno (-ENOENT/-EOWNERDEAD: a failed reply). */
-static int take(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
+LIPC_HOT static int take(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **out)
 {
     for (int round = 0;; round++) {
         lipc_chan_check_events();
@@ -288,7 +288,7 @@ static void spin_config(void)
 
 /* Busy-polling only pays when the peer runs on another CPU: never spin
  * against a peer that needs this CPU. */
-static const struct lipc_pub_slot *wait_peer(const struct lipc_thr *t, const struct wait_ctx *w)
+LIPC_HOT static const struct lipc_pub_slot *wait_peer(const struct lipc_thr *t, const struct wait_ctx *w)
 {
     if (w->route)
         return &w->route->chan->peer->slot[w->route->slot];
@@ -300,7 +300,7 @@ static const struct lipc_pub_slot *wait_peer(const struct lipc_thr *t, const str
     return NULL;
 }
 
-static bool spin_worthwhile(const struct lipc_thr *t, const struct wait_ctx *w, int mycpu)
+LIPC_HOT static bool spin_worthwhile(const struct lipc_thr *t, const struct wait_ctx *w, int mycpu)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, spin_config);
@@ -313,7 +313,7 @@ static bool spin_worthwhile(const struct lipc_thr *t, const struct wait_ctx *w, 
     return w->route || !atomic_load(&ps->sleeping);
 }
 
-static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms, IpcMsg **out)
+LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int timeout_ms, IpcMsg **out)
 {
     uint64_t deadline = 0;          /* computed when we first go to sleep */
     struct lipc_pub_slot *me = &lipc_g.pub->slot[t->slot];
@@ -435,7 +435,7 @@ static bool in_channel_locked(const void *p)
     return false;
 }
 
-static int send_recv(IpcContent *c, int timeout_ms, bool compat)
+LIPC_HOT static int send_recv(IpcContent *c, int timeout_ms, bool compat)
 {
     int err = 0;
     struct lipc_thr *t = lipc_thr_get(&err);
@@ -590,7 +590,7 @@ LIPC_EXPORT int lipc_handle_alive(int32_t handle)
     return lipc_rpc(t, LIPC_OP_TASK_ALIVE, &v, 1, NULL, 0, NULL, 0, NULL, NULL);
 }
 
-LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
+LIPC_HOT LIPC_HOT LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
 {
     if (!content)
         return -EINVAL;

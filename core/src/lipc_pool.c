@@ -60,7 +60,7 @@ void lipc_pool_deinit(struct lipc_pool *p)
     p->fd = -1;
 }
 
-long lipc_pool_alloc(struct lipc_pool *p, size_t n)
+LIPC_HOT long lipc_pool_alloc(struct lipc_pool *p, size_t n)
 {
     if (!p->units || n == 0)
         return -ENOMEM;
@@ -91,7 +91,7 @@ long lipc_pool_alloc(struct lipc_pool *p, size_t n)
     return -ENOMEM;
 }
 
-long lipc_pool_lookup(const struct lipc_pool *p, const void *uptr)
+LIPC_HOT long lipc_pool_lookup(const struct lipc_pool *p, const void *uptr)
 {
     const uint8_t *u = uptr;
     if (!p->ro || !u || u < p->ro || u >= p->ro + p->size)
@@ -105,7 +105,7 @@ long lipc_pool_lookup(const struct lipc_pool *p, const void *uptr)
     return (long)off;
 }
 
-void lipc_pool_free(struct lipc_pool *p, size_t off)
+LIPC_HOT void lipc_pool_free(struct lipc_pool *p, size_t off)
 {
     uint32_t unit = (uint32_t)(off / LIPC_POOL_UNIT);
     uint32_t n = p->len[unit];

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef LIPC_HOT
+#define LIPC_HOT __attribute__((hot))
+#endif
+
 struct lipc_pool {
     int fd;
     size_t size;            /* bytes, page multiple */

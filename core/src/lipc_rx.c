@@ -27,7 +27,7 @@ static void publish_pool_usage(void)
 
 /* Frees a received block and, for a message, what its objects still hold
  * when it was never handed out (rollback).  Lock held. */
-void lipc_rx_free_locked(size_t off, bool rollback)
+LIPC_HOT void lipc_rx_free_locked(size_t off, bool rollback)
 {
     struct lipc_rxinfo *rx = lipc_rx_at(off);
     if (rx->kind == LIPC_RX_MSG && rollback) {
@@ -56,7 +56,7 @@ void lipc_rx_free_locked(size_t off, bool rollback)
 }
 
 /* Marks a message and its OBJ_PTR buffers as the user's. Lock held. */
-void lipc_rx_hand_out_locked(size_t off)
+LIPC_HOT void lipc_rx_hand_out_locked(size_t off)
 {
     IpcMsg *m = lipc_pool_rw(&lipc_g.pool, off);
     lipc_rx_at(off)->user = 1;
