@@ -331,11 +331,14 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
             return r < 0 ? r : 0;
         if (!peer_alive)
             return -EOWNERDEAD;     /* the peer died without replying */
+        bool spinner = false;
         if (!spun) {
             spun = true;
             /* t->last_chan may be retired by another thread: look at it only
-             * as a spinner (a retired channel is not freed while anyone spins) */
+             * as a spinner (a retired channel is not freed while anyone spins;
+             * we stay one through the look before sleeping) */
             lipc_chan_spin_begin();
+            spinner = true;
             /* Adaptive budget: halved by each spin that ends without the
              * message, raised again by one that gets it.  A caller queued
              * behind many others stops burning the CPU its service needs;
@@ -368,15 +371,19 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
                 else
                     t->spin_ns = budget / 2;
             }
-            lipc_chan_spin_end();
-            if (r != 0)
+            if (r != 0) {
+                lipc_chan_spin_end();
                 return r < 0 ? r : 0;
+            }
         }
-        /* slow path: announce that we sleep, look once more, then block */
-        atomic_fetch_add(&me->sleep_seq, 1);
+        /* slow path: announce that we sleep, look once more, then block
+         * (sleep_seq has one writer, this thread: no atomic add needed) */
+        atomic_store_explicit(&me->sleep_seq, atomic_load_explicit(&me->sleep_seq, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
         atomic_store_explicit(&me->sleeping, 1, memory_order_relaxed);
         atomic_thread_fence(memory_order_seq_cst);     /* Dekker with lipc_chan_send() */
-        lipc_chan_spin_begin();
+        if (!spinner)
+            lipc_chan_spin_begin();
         bool maybe = lipc_chan_hint(t);     /* a look without the lock */
         lipc_chan_spin_end();
         r = maybe ? take(t, w, out) : 0;
