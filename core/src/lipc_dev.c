@@ -328,7 +328,6 @@ struct lipc_thr *lipc_thr_get_slow(int *err)
     t->gen = gen;
     t->efd = -1;
     t->ep = -1;
-    t->spin_ns = UINT32_MAX;        /* the full budget (LITEIPC_SPIN_US) at first */
     t->backlog_tail = &t->backlog;
     t->sock = connect_broker();
     if (t->sock < 0) {

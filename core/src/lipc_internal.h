@@ -160,8 +160,6 @@ struct lipc_thr {
     size_t rcap;
     uint64_t seq;
     struct lipc_route *rcache;  /* its last route, with a use (lipc_route_cached) */
-    uint32_t spin_ns;           /* adaptive spin budget (do_read) */
-    uint32_t spin_probe;
     struct lipc_thr *next;
 };
 

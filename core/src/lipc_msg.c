@@ -275,7 +275,6 @@ LIPC_HOT static int take(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **
 }
 
 static unsigned g_spin_ns = 20000;
-#define LIPC_SPIN_MIN_NS 1000u          /* below: no spin but the occasional probe */
 static int g_ncpus;
 
 static void spin_config(void)
@@ -339,20 +338,13 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
              * we stay one through the look before sleeping) */
             lipc_chan_spin_begin();
             spinner = true;
-            /* Adaptive budget: halved by each spin that ends without the
-             * message, raised again by one that gets it.  A caller queued
-             * behind many others stops burning the CPU its service needs;
-             * once its budget is gone it still tries a full spin every 16th
-             * wait, to notice when the peer is quick again. */
-            uint32_t budget = 0;
+            /* A fixed budget, on purpose: a budget that shrinks after failed
+             * spins collapses a hot pair once the host stalls one call (both
+             * sides stop spinning, each call then pays a cross-CPU wake-up of
+             * a halted vCPU, and a probe can never succeed again; measured). */
             if (spin_worthwhile(t, w, mycpu)) {         /* reads LITEIPC_SPIN_US once */
-                budget = t->spin_ns < g_spin_ns ? t->spin_ns : g_spin_ns;
-                if (budget < LIPC_SPIN_MIN_NS)
-                    budget = (++t->spin_probe & 15) == 0 ? g_spin_ns : 0;
-            }
-            if (budget) {
                 /* hot path: no syscall while the peer answers within the budget */
-                uint64_t until = lipc_now_ns() + budget;
+                uint64_t until = lipc_now_ns() + g_spin_ns;
                 unsigned n = 0;
                 for (;;) {
                     if (lipc_chan_hint(t) && (r = take(t, w, out)) != 0)
@@ -366,10 +358,6 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
                     }
                     __builtin_ia32_pause();
                 }
-                if (r != 0)
-                    t->spin_ns = budget * 2 > g_spin_ns ? g_spin_ns : budget * 2;
-                else
-                    t->spin_ns = budget / 2;
             }
             if (r != 0) {
                 lipc_chan_spin_end();
