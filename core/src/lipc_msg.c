@@ -269,6 +269,11 @@ LIPC_HOT static int take(struct lipc_thr *t, const struct wait_ctx *w, IpcMsg **
         }
         int r = pick_locked(t, w, out);
         t->seen_n = t->inbox->q.n;
+        /* for callers deciding whether to spin: stored only when it
+         * changes, so the line they read stays shared */
+        _Atomic uint32_t *bl = &lipc_g.pub->slot[t->slot].backlog;
+        if (atomic_load_explicit(bl, memory_order_relaxed) != t->seen_n)
+            atomic_store_explicit(bl, t->seen_n, memory_order_relaxed);
         lipc_mutex_unlock(&lipc_g.lock);
         return r;
     }
@@ -307,6 +312,10 @@ LIPC_HOT static bool spin_worthwhile(const struct lipc_thr *t, const struct wait
         return false;
     const struct lipc_pub_slot *ps = wait_peer(t, w);
     if (!ps || atomic_load(&ps->cpu) == (uint32_t)mycpu)
+        return false;
+    /* a callee with requests of others waiting before ours will not answer
+     * soon: leave the CPU to it (many callers of one service) */
+    if (w->route && atomic_load_explicit(&ps->backlog, memory_order_relaxed) > 0)
         return false;
     /* a sleeping caller will not send soon; a busy callee will answer */
     return w->route || !atomic_load(&ps->sleeping);

@@ -167,7 +167,8 @@ struct lipc_pub_slot {
     _Atomic uint32_t sleeping;    /* owner blocked (Dekker flag for wake-ups) */
     _Atomic uint32_t cpu;         /* last CPU the owner ran on */
     _Atomic uint32_t sleep_seq;   /* owner: bumped each time it goes to sleep */
-    uint32_t pad[10];
+    _Atomic uint32_t backlog;     /* owner: messages left in its inbox at its last look (hint) */
+    uint32_t pad[9];
 };
 
 struct lipc_pub_page {
