@@ -26,6 +26,9 @@
 
 static void maybe_reap_locked(void);
 
+/* The process at the other end of a channel (in or out) is gone. */
+#define peer_gone(c) ((c)->gone || atomic_load(&(c)->peer->dead))
+
 
 static bool tid_in_proc(pid_t pid, pid_t tid)
 {
@@ -325,7 +328,7 @@ static void uncache_dead_routes_locked(void)
     for (struct lipc_thr *t = lipc_g.threads; t; t = t->next) {
         /* the route can't be freed under us: that takes the lock */
         struct lipc_route *r = __atomic_load_n(&t->rcache, __ATOMIC_ACQUIRE);
-        if (r && (r->chan->gone || atomic_load(&r->chan->peer->dead)) &&
+        if (r && peer_gone(r->chan) &&
             __atomic_compare_exchange_n(&t->rcache, &r, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             route_put_locked(r);
     }
@@ -559,21 +562,19 @@ LIPC_HOT static void spans_advance(struct lipc_chan_in *c)
 
 LIPC_HOT void lipc_chan_release_locked(struct lipc_chan_in *c, uint64_t pos, bool in_place)
 {
-    if (!in_place) {                /* copied out: its span went back when it was taken in */
-        c->nheld--;
-        if (c->nheld == 0 && c->sp_n == 0 && (c->gone || atomic_load(&c->peer->dead)))
-            maybe_reap_locked();
-        return;
-    }
-    for (uint32_t i = 0; i < c->sp_n; i++) {
-        struct lipc_span *s = &c->spans[(c->sp_head + i) & (c->sp_cap - 1)];
-        if (s->pos == pos) {
-            s->released = 1;
-            break;
+    if (in_place) {
+        for (uint32_t i = 0; i < c->sp_n; i++) {
+            struct lipc_span *s = &c->spans[(c->sp_head + i) & (c->sp_cap - 1)];
+            if (s->pos == pos) {
+                s->released = 1;
+                break;
+            }
         }
+        spans_advance(c);
+    } else {
+        c->nheld--;                 /* copied out: its span went back when it was taken in */
     }
-    spans_advance(c);
-    if (c->sp_n == 0 && c->nheld == 0 && (c->gone || atomic_load(&c->peer->dead)))
+    if (c->sp_n == 0 && c->nheld == 0 && peer_gone(c))
         maybe_reap_locked();        /* the last message of a gone sender */
 }
 
@@ -759,7 +760,7 @@ static void maybe_reap_locked(void)
     /* routes to a peer that is gone hold its eventfd and the channel */
     for (struct lipc_route **pp = &lipc_g.routes; *pp;) {
         struct lipc_route *r = *pp;
-        if (r->chan->gone || atomic_load(&r->chan->peer->dead)) {
+        if (peer_gone(r->chan)) {
             route_unlink_locked(pp);
             continue;
         }
@@ -769,7 +770,7 @@ static void maybe_reap_locked(void)
     for (struct lipc_chan_in **pp = &lipc_g.chin; *pp;) {
         struct lipc_chan_in *c = *pp;
         bool drained = c->broken || entry_len(c) == 0;
-        if ((c->gone || atomic_load(&c->peer->dead)) && drained && c->sp_n == 0 && c->nheld == 0) {
+        if (peer_gone(c) && drained && c->sp_n == 0 && c->nheld == 0) {
             __atomic_store_n(pp, c->next, __ATOMIC_SEQ_CST);       /* unlink first */
             for (struct lipc_thr *t = lipc_g.threads; t; t = t->next)
                 if (t->last_chan == c)      /* before the spinners check below */
@@ -792,7 +793,7 @@ static void maybe_reap_locked(void)
     }
     for (struct lipc_chan_out **pp = &lipc_g.chout; *pp;) {
         struct lipc_chan_out *c = *pp;
-        if ((c->gone || atomic_load(&c->peer->dead)) && c->refs == 0) {
+        if (peer_gone(c) && c->refs == 0) {
             *pp = c->next;
             chan_out_free(c);
             continue;

@@ -327,7 +327,6 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
     struct lipc_pub_slot *me = &lipc_g.pub->slot[t->slot];
     int mycpu = sched_getcpu();
     lipc_publish_cpu(&me->cpu, mycpu);
-    bool spun = false;
     for (;;) {
         if (t->backlog)
             lipc_msg_retry_backlog(t);
@@ -339,34 +338,29 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
             return r < 0 ? r : 0;
         if (!peer_alive)
             return -EOWNERDEAD;     /* the peer died without replying */
-        bool spinner = false;
-        if (!spun) {
-            spun = true;
-            /* t->last_chan may be retired by another thread: look at it only
-             * as a spinner (a retired channel is not freed while anyone spins;
-             * we stay one through the look before sleeping) */
-            lipc_chan_spin_begin();
-            spinner = true;
-            /* A fixed budget, on purpose: a budget that shrinks after failed
-             * spins collapses a hot pair once the host stalls one call (both
-             * sides stop spinning, each call then pays a cross-CPU wake-up of
-             * a halted vCPU, and a probe can never succeed again; measured). */
-            if (spin_worthwhile(t, w, mycpu)) {         /* reads LITEIPC_SPIN_US once */
-                /* hot path: no syscall while the peer answers within the budget */
-                uint64_t until = lipc_now_ns() + g_spin_ns;
-                unsigned n = 0;
-                for (;;) {
-                    if (lipc_chan_hint(t) && (r = take(t, w, out)) != 0)
+        /* t->last_chan may be retired by another thread: look at it only as
+         * a spinner (a retired channel is not freed while anyone spins; we
+         * stay one through the look before sleeping) */
+        lipc_chan_spin_begin();
+        /* A fixed budget, on purpose: a budget that shrinks after failed
+         * spins collapses a hot pair once the host stalls one call (both
+         * sides stop spinning, each call then pays a cross-CPU wake-up of a
+         * halted vCPU, and a probe can never succeed again; measured). */
+        if (spin_worthwhile(t, w, mycpu)) {         /* reads LITEIPC_SPIN_US once */
+            /* hot path: no syscall while the peer answers within the budget */
+            uint64_t until = lipc_now_ns() + g_spin_ns;
+            unsigned n = 0;
+            for (;;) {
+                if (lipc_chan_hint(t) && (r = take(t, w, out)) != 0)
+                    break;
+                if ((++n & 15) == 0) {
+                    if (lipc_now_ns() >= until)
                         break;
-                    if ((++n & 15) == 0) {
-                        if (lipc_now_ns() >= until)
-                            break;
-                        const struct lipc_pub_slot *ps = wait_peer(t, w);
-                        if (ps && atomic_load(&ps->cpu) == (uint32_t)sched_getcpu())
-                            break;          /* the peer moved to our CPU: stop */
-                    }
-                    __builtin_ia32_pause();
+                    const struct lipc_pub_slot *ps = wait_peer(t, w);
+                    if (ps && atomic_load(&ps->cpu) == (uint32_t)sched_getcpu())
+                        break;              /* the peer moved to our CPU: stop */
                 }
+                __builtin_ia32_pause();
             }
             if (r != 0) {
                 lipc_chan_spin_end();
@@ -379,8 +373,6 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
                               memory_order_relaxed);
         atomic_store_explicit(&me->sleeping, 1, memory_order_relaxed);
         atomic_thread_fence(memory_order_seq_cst);     /* Dekker with lipc_chan_send() */
-        if (!spinner)
-            lipc_chan_spin_begin();
         bool maybe = lipc_chan_hint(t);     /* a look without the lock */
         lipc_chan_spin_end();
         r = maybe ? take(t, w, out) : 0;
@@ -409,7 +401,6 @@ LIPC_HOT static int do_read(struct lipc_thr *t, const struct wait_ctx *w, int ti
         atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
         mycpu = sched_getcpu();
         lipc_publish_cpu(&me->cpu, mycpu);
-        spun = false;
         if (pr < 0)
             return -errno;
         bool sock_ready = false;        /* the eventfd needs nothing: edge-triggered */
