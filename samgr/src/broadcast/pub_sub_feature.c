@@ -89,13 +89,19 @@ static BOOL OnMessage(Feature *feature, Request *request)
 
 /* ---- PubSubInterface ---- */
 
+/* The feature behind a PubSub interface (NULL until it is bound). */
+static PubSubFeature *FeatureOf(IUnknown *iUnknown)
+{
+    PubSubImplement *impl = GET_OBJECT(iUnknown, PubSubImplement, iUnknown);
+    return impl->feature;
+}
+
 static int AddTopic(IUnknown *iUnknown, const Topic *topic)
 {
     if (iUnknown == NULL || topic == NULL) {
         return EC_INVALID;
     }
-    PubSubImplement *impl = GET_OBJECT(iUnknown, PubSubImplement, iUnknown);
-    PubSubFeature *feature = impl->feature;
+    PubSubFeature *feature = FeatureOf(iUnknown);
     if (feature == NULL) {
         return EC_FAILURE;
     }
@@ -123,8 +129,7 @@ static int Subscribe(IUnknown *iUnknown, const Topic *topic, Consumer *consumer)
         consumer->Equal == NULL) {
         return EC_INVALID;
     }
-    PubSubImplement *impl = GET_OBJECT(iUnknown, PubSubImplement, iUnknown);
-    PubSubFeature *feature = impl->feature;
+    PubSubFeature *feature = FeatureOf(iUnknown);
     if (feature == NULL) {
         return EC_FAILURE;
     }
@@ -159,8 +164,7 @@ static Consumer *ModifyConsumer(IUnknown *iUnknown, const Topic *topic, Consumer
     if (iUnknown == NULL || topic == NULL || oldConsumer == NULL || newConsumer == NULL) {
         return NULL;
     }
-    PubSubImplement *impl = GET_OBJECT(iUnknown, PubSubImplement, iUnknown);
-    PubSubFeature *feature = impl->feature;
+    PubSubFeature *feature = FeatureOf(iUnknown);
     if (feature == NULL) {
         return NULL;
     }
@@ -184,8 +188,7 @@ static Consumer *Unsubscribe(IUnknown *iUnknown, const Topic *topic, const Consu
     if (iUnknown == NULL || topic == NULL || consumer == NULL) {
         return NULL;
     }
-    PubSubImplement *impl = GET_OBJECT(iUnknown, PubSubImplement, iUnknown);
-    PubSubFeature *feature = impl->feature;
+    PubSubFeature *feature = FeatureOf(iUnknown);
     if (feature == NULL) {
         return NULL;
     }
@@ -257,8 +260,7 @@ static BOOL Publish(IUnknown *iUnknown, const Topic *topic, uint8 *data, int16 l
     if (iUnknown == NULL || topic == NULL) {
         return FALSE;
     }
-    PubSubImplement *impl = GET_OBJECT(iUnknown, PubSubImplement, iUnknown);
-    PubSubFeature *feature = impl->feature;
+    PubSubFeature *feature = FeatureOf(iUnknown);
     if (feature == NULL) {
         return FALSE;
     }

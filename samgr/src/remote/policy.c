@@ -1,5 +1,6 @@
 /* policy.c - the access policy file (see policy.h). */
 #include "policy.h"
+#include "read_all.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -299,22 +300,10 @@ int lipc_policy_load(const char *path, lipc_policy **out, char *err, size_t errl
         seterr(err, errlen, 0, "not a regular file or larger than 1 MiB");
         return -EINVAL;
     }
-    size_t n = (size_t)st.st_size;
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        close(fd);
+    size_t got;
+    char *buf = lipc_read_all(fd, (size_t)st.st_size, &got);
+    if (!buf)
         return -ENOMEM;
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
     int ret = lipc_policy_parse(buf, got, out, err, errlen);
     free(buf);
     return ret;

@@ -138,16 +138,23 @@ int lipc_sa_store_save(lipc_sa_store *s, const char *service, const char *featur
     return 0;
 }
 
+/* The link to the entry of (service, feature), or NULL for names no entry
+ * can have. */
+static sa_node **sa_find_link(const lipc_sa_store *s, const char *service, const char *feature)
+{
+    if (!s || !lipc_sa_name_ok(service))
+        return NULL;
+    feature = feat_key(feature);
+    if (feature[0] && !lipc_sa_name_ok(feature))
+        return NULL;
+    return sa_lookup(s, service, feature, sa_hash(service, feature));
+}
+
 int lipc_sa_store_find(const lipc_sa_store *s, const char *service, const char *feature,
                        lipc_sa_info *out)
 {
-    if (!s || !lipc_sa_name_ok(service))
-        return -ENOENT;
-    feature = feat_key(feature);
-    if (feature[0] && !lipc_sa_name_ok(feature))
-        return -ENOENT;
-    sa_node **pp = sa_lookup(s, service, feature, sa_hash(service, feature));
-    if (!*pp)
+    sa_node **pp = sa_find_link(s, service, feature);
+    if (!pp || !*pp)
         return -ENOENT;
     if (out)
         *out = (*pp)->info;
@@ -156,13 +163,8 @@ int lipc_sa_store_find(const lipc_sa_store *s, const char *service, const char *
 
 int lipc_sa_store_remove(lipc_sa_store *s, const char *service, const char *feature)
 {
-    if (!s || !lipc_sa_name_ok(service))
-        return -ENOENT;
-    feature = feat_key(feature);
-    if (feature[0] && !lipc_sa_name_ok(feature))
-        return -ENOENT;
-    sa_node **pp = sa_lookup(s, service, feature, sa_hash(service, feature));
-    sa_node *n = *pp;
+    sa_node **pp = sa_find_link(s, service, feature);
+    sa_node *n = pp ? *pp : NULL;
     if (!n)
         return -ENOENT;
     *pp = n->next;

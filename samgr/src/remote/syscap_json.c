@@ -1,6 +1,7 @@
 /* syscap_json.c - see syscap_json.h.  Recursive descent over a bounded
  * buffer; every access goes through peek()/the position check. */
 #include "syscap_json.h"
+#include "read_all.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -313,21 +314,10 @@ int lipc_syscap_load(const char *path, lipc_syscap_list *out)
         close(fd);
         return -EFBIG;
     }
-    size_t n = (size_t)st.st_size, got = 0;
-    char *buf = malloc(n ? n : 1);
-    if (!buf) {
-        close(fd);
+    size_t got;
+    char *buf = lipc_read_all(fd, (size_t)st.st_size, &got);
+    if (!buf)
         return -ENOMEM;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
     int ret = lipc_syscap_parse(buf, got, out);
     free(buf);
     return ret;
