@@ -31,45 +31,12 @@
 
 static struct lipc_test_broker g_brk;
 static pid_t g_coord;
-static struct tsync g_ready, g_report;
-static int g_fd;
-
-static void *t2_main(void *arg)
-{
-    (void)arg;
-    tdev_touch();                               /* a task the broker knows */
-    tsync_post(&g_ready, (uint32_t)lipc_gettid());
-    for (;;) {
-        IpcMsg *in = NULL;
-        int r = tdev_recv_t(-1, &in);
-        CHECK_EQ(r, 0);
-        tsync_post(&g_report, in->processID);   /* who reached us */
-        if (in->flag == LITEIPC_FLAG_ONEWAY)
-            CHECK_EQ(tdev_free(g_fd, in), 0);
-        else
-            tdev_reply(g_fd, in, MT_REPLY, NULL, 0);
-    }
-    return NULL;
-}
+static struct tdev_t2_server g_t2;
 
 static int server_main(void *arg)
 {
     (void)arg;
-    g_fd = tdev_open_map(POOL);
-    CHECK(lipc_dev_ioctl(g_fd, IPC_SET_CMS, (void *)(uintptr_t)4096) == 0);
-    tdev_touch();
-    tthread(t2_main, NULL);
-    for (;;) {
-        IpcMsg *in = NULL;
-        CHECK_EQ(tdev_recv(g_fd, &in), 0);
-        bool quit = (pid_t)in->processID == g_coord && in->code == QUIT_CODE;
-        if (in->flag == LITEIPC_FLAG_ONEWAY)
-            CHECK_EQ(tdev_free(g_fd, in), 0);
-        else
-            tdev_reply(g_fd, in, MT_REPLY, NULL, 0);
-        if (quit)
-            return 0;
-    }
+    return tdev_t2_server(&g_t2, POOL, g_coord, QUIT_CODE);
 }
 
 static pid_t a_srv;
@@ -105,10 +72,10 @@ int main(void)
     tfailfast_init();
     g_coord = getpid();
     tbroker_start(&g_brk);
-    tsync_init(&g_ready);
-    tsync_init(&g_report);
+    tsync_init(&g_t2.ready);
+    tsync_init(&g_t2.report);
     pid_t srv = tfork(server_main, NULL);
-    pid_t t2 = (pid_t)tsync_wait_t(&g_ready, 10000);
+    pid_t t2 = (pid_t)tsync_wait_t(&g_t2.ready, 10000);
     a_srv = srv;
 
     pid_t mal = tfork(mal_main, (void *)(intptr_t)t2);
@@ -121,9 +88,9 @@ int main(void)
     IpcContent c = { .flag = BUFF_FREE, .buffToFree = in };
     CHECK_EQ(lipc_send_recv(&c, 0), 0);
 
-    struct pollfd p = { .fd = g_report.p[0], .events = POLLIN };
+    struct pollfd p = { .fd = g_t2.report.p[0], .events = POLLIN };
     if (poll(&p, 1, 1000) == 1) {
-        uint32_t from = tsync_wait(&g_report);
+        uint32_t from = tsync_wait(&g_t2.report);
         fprintf(stderr, "service thread %d (no access granted) received a request from pid %u%s\n", (int)t2,
                 from, from == (uint32_t)mal ? " (the malicious sender)" : "");
         CHECK(from != (uint32_t)mal);

@@ -48,20 +48,8 @@ struct mal_args {
 static int mal_main(void *arg)
 {
     struct mal_args *a = arg;
-    int pc = lipc_raw_connect(g_brk.sock);
-    int fds[8];
-    unsigned nfds = 8;
-    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
-    for (unsigned i = 0; i < nfds; i++)
-        close(fds[i]);
-    uint64_t pool = POOL;
-    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
-    int tc = lipc_raw_connect(g_brk.sock);
-    uint32_t tid = (uint32_t)lipc_gettid();
-    nfds = 8;
-    CHECK_EQ(lipc_raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
-    for (unsigned i = 0; i < nfds; i++)
-        close(fds[i]);
+    int tc;
+    (void)lipc_raw_hello(g_brk.sock, POOL, &tc);    /* both stay open until we exit */
     static struct {
         struct lipc_wire_msg wm;
     } m;

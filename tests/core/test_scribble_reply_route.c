@@ -32,44 +32,12 @@
 
 static struct lipc_test_broker g_brk;
 static pid_t g_coord;
-static struct tsync g_ready, g_report;
-static int g_fd;
-
-static void *t2_main(void *arg)
-{
-    (void)arg;
-    tdev_touch();
-    tsync_post(&g_ready, (uint32_t)lipc_gettid());
-    for (;;) {
-        IpcMsg *in = NULL;
-        CHECK_EQ(tdev_recv_t(-1, &in), 0);
-        tsync_post(&g_report, in->processID);
-        if (in->flag == LITEIPC_FLAG_ONEWAY)
-            CHECK_EQ(tdev_free(g_fd, in), 0);
-        else
-            tdev_reply(g_fd, in, MT_REPLY, NULL, 0);
-    }
-    return NULL;
-}
+static struct tdev_t2_server g_t2;
 
 static int server_main(void *arg)
 {
     (void)arg;
-    g_fd = tdev_open_map(POOL);
-    CHECK(lipc_dev_ioctl(g_fd, IPC_SET_CMS, (void *)(uintptr_t)4096) == 0);
-    tdev_touch();
-    tthread(t2_main, NULL);
-    for (;;) {
-        IpcMsg *in = NULL;
-        CHECK_EQ(tdev_recv(g_fd, &in), 0);
-        bool quit = (pid_t)in->processID == g_coord && in->code == QUIT_CODE;
-        if (in->flag == LITEIPC_FLAG_ONEWAY)
-            CHECK_EQ(tdev_free(g_fd, in), 0);
-        else
-            tdev_reply(g_fd, in, MT_REPLY, NULL, 0);
-        if (quit)
-            return 0;
-    }
+    return tdev_t2_server(&g_t2, POOL, g_coord, QUIT_CODE);
 }
 
 struct mal_args {
@@ -79,20 +47,11 @@ struct mal_args {
 static int mal_main(void *arg)
 {
     const struct mal_args *a = arg;
-    int pc = lipc_raw_connect(g_brk.sock);
-    int fds[8];
-    unsigned nfds = 8;
-    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
-    for (unsigned i = 0; i < nfds; i++)
-        close(fds[i]);
-    uint64_t pool = POOL;
-    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
-    int tc = lipc_raw_connect(g_brk.sock);
+    int tc;
+    (void)lipc_raw_hello(g_brk.sock, POOL, &tc);    /* both stay open until we exit */
     uint32_t tid = (uint32_t)lipc_gettid();
-    nfds = 8;
-    CHECK_EQ(lipc_raw_rpc(tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
-    for (unsigned i = 0; i < nfds; i++)
-        close(fds[i]);
+    int fds[8];
+    unsigned nfds;
 
     /* a request route to T2: refused, nobody gave us access */
     struct lipc_route_req rq = { .handle = a->t2 };
@@ -129,17 +88,17 @@ int main(void)
     tfailfast_init();
     g_coord = getpid();
     tbroker_start(&g_brk);
-    tsync_init(&g_ready);
-    tsync_init(&g_report);
+    tsync_init(&g_t2.ready);
+    tsync_init(&g_t2.report);
     pid_t srv = tfork(server_main, NULL);
-    struct mal_args a = { .t2 = (pid_t)tsync_wait_t(&g_ready, 10000), .srv = srv };
+    struct mal_args a = { .t2 = (pid_t)tsync_wait_t(&g_t2.ready, 10000), .srv = srv };
 
     pid_t mal = tfork(mal_main, &a);
-    struct pollfd p = { .fd = g_report.p[0], .events = POLLIN };
+    struct pollfd p = { .fd = g_t2.report.p[0], .events = POLLIN };
     int got = poll(&p, 1, 2000);
     CHECK_EQ(lipc_test_wait_t(mal, 10000), 0);
     if (got == 1) {
-        uint32_t from = tsync_wait(&g_report);
+        uint32_t from = tsync_wait(&g_t2.report);
         fprintf(stderr, "service thread %d (no access granted) received a request from pid %u%s\n", (int)a.t2,
                 from, from == (uint32_t)mal ? " (through a reply route it took without a request)" : "");
         CHECK(from != (uint32_t)mal);

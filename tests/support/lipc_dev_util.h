@@ -299,4 +299,54 @@ static inline int tdev_echo_cms(size_t pool, struct tsync *ready, pid_t quit_fro
     }
 }
 
+/* Answers a request the way the test servers do: frees a one-way one,
+ * gives the others an empty reply. */
+static inline void tdev_answer(int fd, IpcMsg *in)
+{
+    if (in->flag == LITEIPC_FLAG_ONEWAY)
+        CHECK_EQ(tdev_free(fd, in), 0);
+    else
+        tdev_reply(fd, in, MT_REPLY, NULL, 0);
+}
+
+/* A CMS with a second service thread T2, for tests of who may reach whom:
+ * T2 posts its tid to `ready`, then the pid of every sender that reaches it
+ * to `report`.  Both answer what they get (tdev_answer). */
+struct tdev_t2_server {
+    struct tsync ready, report;
+    int fd;
+};
+
+static inline void *tdev_t2_main(void *arg)
+{
+    struct tdev_t2_server *s = arg;
+    tdev_touch();                               /* a task the broker knows */
+    tsync_post(&s->ready, (uint32_t)lipc_gettid());
+    for (;;) {
+        IpcMsg *in = NULL;
+        CHECK_EQ(tdev_recv_t(-1, &in), 0);
+        tsync_post(&s->report, in->processID);  /* who reached us */
+        tdev_answer(s->fd, in);
+    }
+    return NULL;
+}
+
+/* The CMS's loop (in the server process): returns 0 once process quit_from
+ * sent it quit_code (answered). */
+static inline int tdev_t2_server(struct tdev_t2_server *s, size_t pool, pid_t quit_from, uint32_t quit_code)
+{
+    s->fd = tdev_open_map(pool);
+    CHECK(lipc_dev_ioctl(s->fd, IPC_SET_CMS, (void *)(uintptr_t)4096) == 0);
+    tdev_touch();
+    tthread(tdev_t2_main, s);
+    for (;;) {
+        IpcMsg *in = NULL;
+        CHECK_EQ(tdev_recv(s->fd, &in), 0);
+        int quit = (pid_t)in->processID == quit_from && in->code == quit_code;
+        tdev_answer(s->fd, in);
+        if (quit)
+            return 0;
+    }
+}
+
 #endif

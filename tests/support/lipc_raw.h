@@ -117,4 +117,28 @@ static inline int lipc_raw_rpc(int s, uint32_t op, const void *pl, uint32_t len,
     }
 }
 
+/* A process connection (HELLO_PROC, then MMAP of a pool of `pool` bytes)
+ * and a thread connection for the calling thread (HELLO_THREAD), spoken by
+ * hand; the descriptors the broker hands over are closed.  *tc may be NULL
+ * when only the process connection is wanted. */
+static inline int lipc_raw_hello(const char *sock, uint64_t pool, int *tc)
+{
+    int pc = lipc_raw_connect(sock);
+    int fds[8];
+    unsigned nfds = 8;
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_HELLO_PROC, NULL, 0, NULL, 0, fds, &nfds), 0);
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+    CHECK_EQ(lipc_raw_rpc(pc, LIPC_OP_MMAP, &pool, sizeof(pool), NULL, 0, NULL, NULL), 0);
+    if (tc) {
+        *tc = lipc_raw_connect(sock);
+        uint32_t tid = (uint32_t)lipc_gettid();
+        nfds = 8;
+        CHECK_EQ(lipc_raw_rpc(*tc, LIPC_OP_HELLO_THREAD, &tid, sizeof(tid), NULL, 0, fds, &nfds), 0);
+        for (unsigned i = 0; i < nfds; i++)
+            close(fds[i]);
+    }
+    return pc;
+}
+
 #endif
