@@ -1,6 +1,7 @@
 /* brk.c - the broker's event loop and connections. */
 #include "brk.h"
 #include "lipc_conn.h"
+#include "lipc.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -32,6 +33,7 @@ int brk_new(const char *path, struct brk **out)
     if (!b)
         return -ENOMEM;
     b->listen.fd = b->sig.fd = b->epfd = -1;
+    b->max_pool = LIPC_POOL_DEFAULT_MAX;
     b->listen.type = EP_LISTEN;
     b->sig.type = EP_SIGNAL;
     int r;

@@ -109,6 +109,7 @@ struct brk {
         bool ever;
     } cms;
     int verbose;
+    uint64_t max_pool;          /* largest receive pool a process may map */
     uint32_t next_chan_id;
 };
 

@@ -469,8 +469,10 @@ void brk_handle_packet(struct brk *b, struct bconn *c, void *pkt, int *fds, unsi
             r = -EEXIST;
         else {
             memcpy(&sz, pl, sizeof(sz));
-            /* as the device's mmap: whole pages, at most LITE_IPC_POOL_MAX_SIZE */
-            if (sz == 0 || sz % 4096 || sz > LITE_IPC_POOL_MAX_SIZE) {
+            /* whole pages, at most --max-pool (the runtime keeps the
+             * device's mmap at LITE_IPC_POOL_MAX_SIZE; lipc_pool_map() may
+             * ask for more) */
+            if (sz == 0 || sz % 4096 || sz > b->max_pool) {
                 r = -EINVAL;
             } else {
                 c->proc->pool_size = sz;

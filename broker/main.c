@@ -19,11 +19,36 @@ static void usage(FILE *f)
             "  -s, --socket PATH   listen on PATH (default: $LITEIPC_SOCKET, else\n"
             "                      /run/liteipc/liteipcd.sock for root,\n"
             "                      $XDG_RUNTIME_DIR/liteipc/liteipcd.sock otherwise)\n"
+            "  -m, --max-pool SIZE largest receive pool a process may map, in bytes\n"
+            "                      (suffix K, M or G; default 16M; at most 1G).  The\n"
+            "                      device's mmap stays at 256K as on LiteOS-A; larger\n"
+            "                      pools come from lipc_pool_map().  A pool is also\n"
+            "                      each sender's ring budget towards that process.\n"
             "  -v, --verbose       log connections, deaths and CMS changes to stderr\n"
             "  -h, --help          show this help\n"
             "      --version       show the version\n"
             "\n"
             "Stops cleanly on SIGTERM or SIGINT.\n");
+}
+
+/* "64K", "16M", "1G" or plain bytes; 0 if malformed or out of range. */
+static uint64_t parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-')
+        return 0;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (*end || v > (LIPC_POOL_NATIVE_MAX >> shift))
+        return 0;
+    return (uint64_t)v << shift;
 }
 
 /* mkdir -p of the socket's directory */
@@ -44,6 +69,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "socket", required_argument, NULL, 's' },
+        { "max-pool", required_argument, NULL, 'm' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -51,8 +77,16 @@ int main(int argc, char **argv)
     };
     char path[256] = "";
     int verbose = 0, c;
-    while ((c = getopt_long(argc, argv, "s:vh", opts, NULL)) != -1) {
+    uint64_t max_pool = LIPC_POOL_DEFAULT_MAX;
+    while ((c = getopt_long(argc, argv, "s:m:vh", opts, NULL)) != -1) {
         switch (c) {
+        case 'm':
+            max_pool = parse_size(optarg);
+            if (max_pool < 4096) {
+                fprintf(stderr, "liteipcd: bad --max-pool '%s' (4K..1G)\n", optarg);
+                return 2;
+            }
+            break;
         case 's':
             snprintf(path, sizeof(path), "%s", optarg);
             break;
@@ -93,6 +127,7 @@ int main(int argc, char **argv)
         return 1;
     }
     b->verbose = verbose;
+    b->max_pool = max_pool;
     if (verbose)
         fprintf(stderr, "liteipcd: listening on %s\n", path);
     r = brk_run(b);

@@ -231,7 +231,17 @@ static int server_main(void *p)
         return 2;
     }
     size_t pool = job->pool;
-    void *m = lipc_dev_mmap(NULL, pool, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *m = MAP_FAILED;
+    if (pool > LITE_IPC_POOL_MAX_SIZE) {
+        /* beyond the device's 256 KiB: the native call (liteipcd --max-pool) */
+        int r = lipc_pool_map(fd, pool, &m);
+        if (r < 0) {
+            m = MAP_FAILED;
+            errno = -r;
+        }
+    } else {
+        m = lipc_dev_mmap(NULL, pool, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
     if ((m == MAP_FAILED || !m) && job->pool_fallback) {
         s->server_pool_err = errno;
         pool = job->pool_fallback;

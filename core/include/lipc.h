@@ -84,6 +84,20 @@ LIPC_EXPORT int lipc_dev_munmap(void *addr, size_t len);
  * open and mapped. */
 LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms);
 
+/* The largest pool lipc_pool_map() asks for; the broker's own limit
+ * (liteipcd --max-pool, default LIPC_POOL_DEFAULT_MAX) may be lower. */
+#define LIPC_POOL_NATIVE_MAX ((size_t)1 << 30)
+#define LIPC_POOL_DEFAULT_MAX ((size_t)16 << 20)
+
+/* Maps this process's receive pool, as lipc_dev_mmap(NULL, len, PROT_READ,
+ * MAP_PRIVATE, fd, 0) does, but beyond the device's 256 KiB: up to the
+ * broker's --max-pool (16 MiB unless configured).  The pool is also each
+ * sender's ring budget towards this process, so one message (its data read
+ * in place) may then carry up to len less 128 bytes: 1 MiB messages need a
+ * pool of a little over 1 MiB.  Sets *pool and returns 0, or -errno: EINVAL
+ * (len 0, or above the broker's limit), EEXIST (already mapped), EBADF. */
+LIPC_EXPORT int lipc_pool_map(int fd, size_t len, void **pool);
+
 /* Whether the task behind a handle (0 = the CMS) is alive, as the broker
  * sees it: 1 alive, 0 gone (or never a task), -errno on failure.  A process
  * that sets its IPC thread first and then finds the handle alive will get

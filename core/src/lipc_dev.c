@@ -573,16 +573,18 @@ LIPC_EXPORT ssize_t lipc_dev_write(int fd, const void *buf, size_t n)
     return -1;
 }
 
-LIPC_EXPORT void *lipc_dev_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* The device's mmap, with the largest length allowed (the device's 256 KiB,
+ * or the native LIPC_POOL_NATIVE_MAX; the broker may allow less).  Returns
+ * 0 with *out set, or -errno. */
+static int pool_map(void *addr, size_t len, size_t max, int prot, int flags, int fd, void **out)
 {
-    (void)off;
     int r = 0;
     lipc_mutex_lock(&lipc_g.lock);
     if (!lipc_dev_is_fd_locked(fd))
         r = -EBADF;
     else if (!lipc_g.open)
         r = -EINVAL;
-    else if (len == 0 || len > LITE_IPC_POOL_MAX_SIZE || (prot & PROT_WRITE) || !(prot & PROT_READ) ||
+    else if (len == 0 || len > max || (prot & PROT_WRITE) || !(prot & PROT_READ) ||
              !(flags & MAP_PRIVATE) || (flags & MAP_SHARED))
         r = -EINVAL;
     else if (lipc_g.mapped)
@@ -606,15 +608,31 @@ LIPC_EXPORT void *lipc_dev_mmap(void *addr, size_t len, int prot, int flags, int
             }
         }
     }
-    void *ret = MAP_FAILED;
     if (r == 0) {
         lipc_g.mapped = true;
-        ret = lipc_g.pool.ro;
+        *out = lipc_g.pool.ro;
     }
     lipc_mutex_unlock(&lipc_g.lock);
-    if (r < 0)
+    return r;
+}
+
+LIPC_EXPORT void *lipc_dev_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    (void)off;
+    void *pool;
+    int r = pool_map(addr, len, LITE_IPC_POOL_MAX_SIZE, prot, flags, fd, &pool);
+    if (r < 0) {
         errno = -r;
-    return ret;
+        return MAP_FAILED;
+    }
+    return pool;
+}
+
+LIPC_EXPORT int lipc_pool_map(int fd, size_t len, void **pool)
+{
+    if (!pool)
+        return -EINVAL;
+    return pool_map(NULL, len, LIPC_POOL_NATIVE_MAX, PROT_READ, MAP_PRIVATE, fd, pool);
 }
 
 LIPC_EXPORT int lipc_dev_munmap(void *addr, size_t len)

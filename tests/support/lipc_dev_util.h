@@ -258,9 +258,9 @@ static inline void *tthread_join(pthread_t t)
  * connect() in between fails with ECONNREFUSED. */
 #include <sys/socket.h>
 #include <sys/un.h>
-static inline void tbroker_start(struct lipc_test_broker *b)
+static inline void tbroker_start_opt(struct lipc_test_broker *b, const char *opt, const char *val)
 {
-    lipc_test_broker_start(b);
+    lipc_test_broker_start_opt(b, opt, val);
     struct sockaddr_un a = { .sun_family = AF_UNIX };
     size_t n = strlen(b->sock);
     CHECK(n < sizeof(a.sun_path));
@@ -276,6 +276,11 @@ static inline void tbroker_start(struct lipc_test_broker *b)
     }
     fprintf(stderr, "broker does not accept connections\n");
     abort();
+}
+
+static inline void tbroker_start(struct lipc_test_broker *b)
+{
+    tbroker_start_opt(b, NULL, NULL);
 }
 
 /* An echo CMS for tests: maps a pool of `pool` bytes, becomes the CMS,

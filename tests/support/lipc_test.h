@@ -72,8 +72,9 @@ struct lipc_test_broker {
 #define LIPC_BROKER_PATH "liteipcd"
 #endif
 
-/* Starts a private broker; returns 0 or aborts. */
-static inline int lipc_test_broker_start(struct lipc_test_broker *b)
+/* Starts a private broker with an extra option (opt, val: NULL for none);
+ * returns 0 or aborts. */
+static inline int lipc_test_broker_start_opt(struct lipc_test_broker *b, const char *opt, const char *val)
 {
     snprintf(b->dir, sizeof(b->dir), "/tmp/lipc-test-XXXXXX");
     CHECK(mkdtemp(b->dir) != NULL);
@@ -86,7 +87,7 @@ static inline int lipc_test_broker_start(struct lipc_test_broker *b)
         const char *bin = getenv("LIPC_TEST_BROKER");
         if (!bin)
             bin = LIPC_BROKER_PATH;
-        execl(bin, "liteipcd", "--socket", b->sock, (char *)NULL);
+        execl(bin, "liteipcd", "--socket", b->sock, opt, val, (char *)NULL);
         fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
         _exit(127);
     }
@@ -103,6 +104,12 @@ static inline int lipc_test_broker_start(struct lipc_test_broker *b)
     }
     fprintf(stderr, "broker did not come up\n");
     abort();
+}
+
+/* Starts a private broker; returns 0 or aborts. */
+static inline int lipc_test_broker_start(struct lipc_test_broker *b)
+{
+    return lipc_test_broker_start_opt(b, NULL, NULL);
 }
 
 /* Stops the broker (SIGTERM), checks it exited cleanly, removes the dir. */
