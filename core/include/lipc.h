@@ -94,8 +94,12 @@ LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms);
  * broker's --max-pool (16 MiB unless configured).  The pool is also each
  * sender's ring budget towards this process, so one message (its data read
  * in place) may then carry up to len less 128 bytes: 1 MiB messages need a
- * pool of a little over 1 MiB.  Sets *pool and returns 0, or -errno: EINVAL
- * (len 0, or above the broker's limit), EEXIST (already mapped), EBADF. */
+ * pool of a little over 1 MiB.  Memory is used only where written (the
+ * runtime's bookkeeping too, up to ~50 bytes per 64-byte unit of pool in
+ * use).  A program using the C IPC library may call this before the
+ * library's first call: the library takes a pool already mapped.  Sets
+ * *pool and returns 0, or -errno: EINVAL (len 0, or above the broker's
+ * limit), EEXIST (already mapped), EBADF. */
 LIPC_EXPORT int lipc_pool_map(int fd, size_t len, void **pool);
 
 /* Whether the task behind a handle (0 = the CMS) is alive, as the broker
