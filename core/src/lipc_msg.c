@@ -585,7 +585,7 @@ LIPC_EXPORT int lipc_handle_alive(int32_t handle)
     return lipc_rpc(t, LIPC_OP_TASK_ALIVE, &v, 1, NULL, 0, NULL, 0, NULL, NULL);
 }
 
-LIPC_HOT LIPC_HOT LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
+LIPC_HOT LIPC_EXPORT int lipc_send_recv(IpcContent *content, int timeout_ms)
 {
     if (!content)
         return -EINVAL;
