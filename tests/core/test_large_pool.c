@@ -6,7 +6,8 @@
  *     it, and a second pool is EEXIST either way;
  *  2. 1 MiB sync calls, data checked both ways (read in place in the ring),
  *     and the largest message a 4 MiB pool takes (its size less 128 bytes);
- *     one byte more is ENOMEM at once;
+ *     one byte more is ENOMEM at once; a message with special objects (it
+ *     goes through the broker) is EMSGSIZE above 1 MiB;
  *  3. a burst of 1 MiB one-way messages the receiver frees as it reads them:
  *     a full ring is ENOMEM to the sender (never a loss), and every message
  *     sent arrives intact;
@@ -158,8 +159,17 @@ int main(void)
         call_check(i % 3 == 2 ? MAXDATA : MIB, i);
     IpcMsg *in = NULL;
     CHECK_EQ(tdev_call_t(0, C_ECHO, g_out, MAXDATA + 1, 5000, &in), -ENOMEM);   /* never fits */
-    printf("2. 1 MiB sync calls and %u B ones checked both ways; %u B is ENOMEM\n", (unsigned)MAXDATA,
-           (unsigned)MAXDATA + 1);
+    /* a message with special objects goes through the broker: at most
+     * LIPC_MAX_PACKET (1 MiB) of data, offsets and buffers in all */
+    SpecialObj obj = { .type = OBJ_FD, .content.fd = 0 };
+    memcpy(g_out, &obj, sizeof(obj));
+    size_t off0 = 0;
+    IpcMsg big = { .type = MT_REQUEST, .target.handle = 0, .code = C_ECHO, .dataSz = 2 * MIB,
+                   .data = g_out, .spObjNum = 1, .offsets = &off0 };
+    IpcContent bc = { .flag = SEND | RECV, .outMsg = &big };
+    CHECK_EQ(lipc_send_recv(&bc, 5000), -EMSGSIZE);
+    printf("2. 1 MiB sync calls and %u B ones checked both ways; %u B is ENOMEM; 2 MiB with an fd "
+           "(through the broker) EMSGSIZE\n", (unsigned)MAXDATA, (unsigned)MAXDATA + 1);
 
     /* 3. one-way 1 MiB burst: ENOMEM when the ring is full, nothing lost */
     uint32_t sent = 0, full = 0;
