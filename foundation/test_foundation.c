@@ -32,22 +32,9 @@ static void copy_file(const char *from, const char *to)
 
 static pid_t foundation_start(const char *dir)
 {
-    int p[2];
-    CHECK(pipe(p) == 0);
-    pid_t pid = lipc_test_fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        char fd[16];
-        snprintf(fd, sizeof(fd), "%d", p[1]);
-        execl(FOUNDATION_PATH, "foundation", "--service-dir", dir, "--ready-fd", fd, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    char buf[8] = {0};
-    ssize_t r = read(p[0], buf, sizeof(buf));
-    close(p[0]);
-    CHECK(r == 6 && memcmp(buf, "ready\n", 6) == 0);
+    const char *argv[] = { FOUNDATION_PATH, "--service-dir", dir, NULL };
+    pid_t pid = lipc_test_spawn_ready(argv);
+    CHECK(pid > 0);
     return pid;
 }
 

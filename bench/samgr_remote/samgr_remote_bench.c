@@ -41,6 +41,7 @@
 #include "ipc_skeleton.h"
 #include "lipc.h"
 #include "lipc_samgr.h"
+#include "lipc_test.h"
 #include "ohos_errno.h"
 #include "samgr_lite.h"
 #include "service.h"
@@ -51,8 +52,9 @@
 static int g_json, g_iters = 20000;
 static const char *g_only;   /* --only cross|same|lookup: one part (profiling) */
 static const char *g_rate = "0";   /* --rate R: flow control on (LIPC_SAMGR_RATE = BURST = R) */
-static char g_dir[64], g_sock[128], g_policy[128];
-static pid_t g_broker, g_server;
+static struct lipc_test_broker g_brk;
+static char g_policy[300];
+static pid_t g_server, g_main_pid;
 
 static long long now_ns(void)
 {
@@ -434,46 +436,17 @@ static void bench_lookup(const int *sizes, int nsizes, int lookups)
 }
 
 /* ---- set-up ---- */
-static pid_t start_ready(char **argv)
-{
-    int p[2];
-    if (pipe(p) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(p[0]);
-        char fd[16];
-        snprintf(fd, sizeof(fd), "%d", p[1]);
-        int n = 0;
-        while (argv[n])
-            n++;
-        argv[n] = "--ready-fd";
-        argv[n + 1] = fd;
-        argv[n + 2] = NULL;
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(p[1]);
-    char b[8] = {0};
-    ssize_t r = read(p[0], b, sizeof(b));
-    close(p[0]);
-    return r == 6 ? pid : -1;
-}
-
 static void cleanup(void)
 {
+    if (getpid() != g_main_pid)
+        return;                 /* a child that died: the parent cleans up */
     if (g_server > 0) {
         kill(g_server, SIGKILL);
         waitpid(g_server, NULL, 0);
     }
-    if (g_broker > 0) {
-        kill(g_broker, SIGTERM);
-        waitpid(g_broker, NULL, 0);
-    }
-    unlink(g_sock);
     unlink(g_policy);
-    rmdir(g_dir);
+    if (g_brk.pid > 0)
+        lipc_test_broker_stop(&g_brk);
 }
 
 int main(int argc, char **argv)
@@ -505,32 +478,21 @@ int main(int argc, char **argv)
     if (g_iters < 10)
         g_iters = 10;
     signal(SIGPIPE, SIG_IGN);
-    snprintf(g_dir, sizeof(g_dir), "/tmp/lipc-samgr-bench-XXXXXX");
-    if (!mkdtemp(g_dir))
-        die("mkdtemp");
-    snprintf(g_sock, sizeof(g_sock), "%s/liteipcd.sock", g_dir);
-    setenv("LITEIPC_SOCKET", g_sock, 1);
     setenv("LIPC_SAMGR_SYSCAP", "/nonexistent.json", 1);
     setenv("LIPC_SAMGR_RATE", g_rate, 1);   /* default 0: no flow control in a benchmark */
     setenv("LIPC_SAMGR_BURST", g_rate, 1);
     unsetenv("LIPC_SAMGR_POLICY");
+    g_main_pid = getpid();
     atexit(cleanup);
-    g_broker = fork();
-    if (g_broker == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        execl(LIPC_BROKER_PATH, "liteipcd", "--socket", g_sock, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 500 && access(g_sock, F_OK) != 0; i++)
-        usleep(10000);
-    snprintf(g_policy, sizeof(g_policy), "%s/policy.conf", g_dir);
+    lipc_test_broker_start(&g_brk);     /* sets LITEIPC_SOCKET */
+    snprintf(g_policy, sizeof(g_policy), "%s/policy.conf", g_brk.dir);
     FILE *pf = fopen(g_policy, "w");
     if (!pf)
         die("policy file");
     fputs("[*]\nprovide = *\ncall = *\n", pf);
     fclose(pf);
-    char *sargv[8] = {SAMGR_SERVER_PATH, "--policy", g_policy, NULL};
-    g_server = start_ready(sargv);
+    const char *sargv[] = {SAMGR_SERVER_PATH, "--policy", g_policy, NULL};
+    g_server = lipc_test_spawn_ready(sargv);
     if (g_server <= 0)
         die("samgr_server did not start");
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -140,6 +140,50 @@ static inline pid_t lipc_test_fork(void)
     return p;
 }
 
+/* Starts a daemon that says it is ready by writing "ready\n" to the
+ * descriptor given by --ready-fd (samgr_server, foundation): argv (argv[0]
+ * the binary's path, at most 12 entries, NULL-terminated) gets
+ * "--ready-fd N" appended.  The child dies with the caller.  Returns its
+ * pid once it is ready, or -1 (the daemon failed or closed the descriptor
+ * without a word). */
+static inline pid_t lipc_test_spawn_ready(const char *const *argv)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    pid_t pid = lipc_test_fork();
+    if (pid == 0) {
+        close(p[0]);
+        char fd[16];
+        snprintf(fd, sizeof(fd), "%d", p[1]);
+        const char *av[16];
+        int n = 0;
+        while (argv[n] && n < 12) {
+            av[n] = argv[n];
+            n++;
+        }
+        av[n++] = "--ready-fd";
+        av[n++] = fd;
+        av[n] = NULL;
+        execv(av[0], (char **)av);
+        _exit(127);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return -1;
+    }
+    char buf[8] = { 0 };
+    ssize_t r = read(p[0], buf, sizeof(buf));
+    close(p[0]);
+    if (r != 6 || memcmp(buf, "ready\n", 6) != 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    return pid;
+}
+
 /* Waits for a child and returns its exit code (128+sig if killed). */
 static inline int lipc_test_wait(pid_t pid)
 {

@@ -28,36 +28,18 @@
 /* Starts samgr_server with optional policy/syscap files; waits until ready. */
 static inline pid_t rt_server_start(const char *policy, const char *syscap)
 {
-    int p[2];
-    CHECK(pipe(p) == 0);
-    pid_t pid = lipc_test_fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        char fd[16];
-        snprintf(fd, sizeof(fd), "%d", p[1]);
-        const char *argv[10];
-        int n = 0;
-        argv[n++] = "samgr_server";
-        argv[n++] = "--ready-fd";
-        argv[n++] = fd;
-        if (policy) {
-            argv[n++] = "--policy";
-            argv[n++] = policy;
-        }
-        if (syscap) {
-            argv[n++] = "--syscap";
-            argv[n++] = syscap;
-        }
-        argv[n] = NULL;
-        execv(SAMGR_SERVER_PATH, (char **)argv);
-        _exit(127);
+    const char *argv[8] = { SAMGR_SERVER_PATH };
+    int n = 1;
+    if (policy) {
+        argv[n++] = "--policy";
+        argv[n++] = policy;
     }
-    close(p[1]);
-    char buf[8] = {0};
-    ssize_t r = read(p[0], buf, sizeof(buf));
-    close(p[0]);
-    CHECK(r == 6 && memcmp(buf, "ready\n", 6) == 0);
+    if (syscap) {
+        argv[n++] = "--syscap";
+        argv[n++] = syscap;
+    }
+    pid_t pid = lipc_test_spawn_ready(argv);
+    CHECK(pid > 0);
     return pid;
 }
 
