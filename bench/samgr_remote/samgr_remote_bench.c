@@ -41,6 +41,7 @@
 #include "ipc_skeleton.h"
 #include "lipc.h"
 #include "lipc_samgr.h"
+#include "samgr_proto.h"
 #include "lipc_test.h"
 #include "ohos_errno.h"
 #include "samgr_lite.h"
@@ -321,11 +322,8 @@ static void fake_register(int from, int to)
     for (int i = from; i < to; i++) {
         char buf[256], feat[16];
         IpcIo req, reply;
-        IpcIoInit(&req, buf, sizeof(buf), 1);
         snprintf(feat, sizeof(feat), "f%d", i);
-        WriteInt32(&req, 0);
-        WriteUint32(&req, 1);   /* RES_FEATURE */
-        WriteUint32(&req, 2);   /* OP_PUT */
+        samgr_req_begin(&req, buf, sizeof(buf), 1, RES_FEATURE, OP_PUT);
         WriteString(&req, "many");
         WriteBool(&req, false);
         WriteString(&req, feat);
@@ -344,10 +342,7 @@ static void fake_provider(int cmd_fd, int ack_fd)
 {
     char buf[256];
     IpcIo req, reply;
-    IpcIoInit(&req, buf, sizeof(buf), 1);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, 0);   /* RES_ENDPOINT */
-    WriteUint32(&req, 1);   /* OP_POST */
+    samgr_req_begin(&req, buf, sizeof(buf), 1, RES_ENDPOINT, OP_POST);
     SvcIdentity ep = {lipc_gettid(), 1, 0};
     WriteRemoteObject(&req, &ep);
     uintptr_t msg = 0;
@@ -371,10 +366,7 @@ static long long lookup_once(int i)
     IpcIo req, reply;
     snprintf(feat, sizeof(feat), "f%d", i);
     long long t0 = now_ns();
-    IpcIoInit(&req, buf, sizeof(buf), 0);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, 1);   /* RES_FEATURE */
-    WriteUint32(&req, 0);   /* OP_GET */
+    samgr_req_begin(&req, buf, sizeof(buf), 0, RES_FEATURE, OP_GET);
     WriteString(&req, "many");
     WriteBool(&req, false);
     WriteString(&req, feat);

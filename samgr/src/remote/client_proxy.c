@@ -294,11 +294,7 @@ int lipc_samgr_query(const char *service, const char *feature, SvcIdentity *id)
 {
     char buf[256];
     IpcIo req, reply;
-    memset(&req, 0, sizeof(req));
-    IpcIoInit(&req, buf, sizeof(buf), 0);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, RES_FEATURE);
-    WriteUint32(&req, OP_GET);
+    samgr_req_begin(&req, buf, sizeof(buf), 0, RES_FEATURE, OP_GET);
     WriteString(&req, service);
     WriteBool(&req, feature == NULL);
     if (feature)

@@ -247,11 +247,7 @@ static int register_endpoint(int32_t *epoch)
 {
     char buf[256];
     IpcIo req, reply;
-    memset(&req, 0, sizeof(req));
-    IpcIoInit(&req, buf, sizeof(buf), 1);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, RES_ENDPOINT);
-    WriteUint32(&req, OP_POST);
+    samgr_req_begin(&req, buf, sizeof(buf), 1, RES_ENDPOINT, OP_POST);
     SvcIdentity id = {g_ep.tid, SERVICE_TYPE_NORMAL, 0};
     WriteRemoteObject(&req, &id);
     uintptr_t msg = 0;
@@ -272,11 +268,7 @@ static int ping_samgr(int32_t *epoch)
 {
     char buf[64];
     IpcIo req, reply;
-    memset(&req, 0, sizeof(req));
-    IpcIoInit(&req, buf, sizeof(buf), 0);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, RES_ENDPOINT);
-    WriteUint32(&req, OP_GET);
+    samgr_req_begin(&req, buf, sizeof(buf), 0, RES_ENDPOINT, OP_GET);
     uintptr_t msg = 0;
     int32_t r = lipc_samgr_call(&req, &reply, &msg);
     if (r != ERR_NONE)
@@ -295,11 +287,7 @@ static int put_feature(router *r)
 {
     char buf[512];
     IpcIo req, reply;
-    memset(&req, 0, sizeof(req));
-    IpcIoInit(&req, buf, sizeof(buf), 1);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, RES_FEATURE);
-    WriteUint32(&req, OP_PUT);
+    samgr_req_begin(&req, buf, sizeof(buf), 1, RES_FEATURE, OP_PUT);
     WriteString(&req, r->service);
     WriteBool(&req, !r->has_feature);
     if (r->has_feature)

@@ -15,11 +15,7 @@ static int32 syscap_req(uint32_t option, const char *name, BOOL *reg)
 {
     char buf[256];
     IpcIo req, reply;
-    memset(&req, 0, sizeof(req));
-    IpcIoInit(&req, buf, sizeof(buf), 0);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, RES_SYSCAP);
-    WriteUint32(&req, option);
+    samgr_req_begin(&req, buf, sizeof(buf), 0, RES_SYSCAP, option);
     if (!WriteString(&req, name))
         return EC_INVALID;
     uintptr_t msg = 0;
@@ -61,11 +57,7 @@ int32 SAMGR_GetSystemCapabilitiesApi(char sysCaps[MAX_SYSCAP_NUM][MAX_SYSCAP_NAM
     for (;;) {
         _Alignas(max_align_t) char buf[64];
         IpcIo req, reply;
-        memset(&req, 0, sizeof(req));
-        IpcIoInit(&req, buf, sizeof(buf), 0);
-        WriteInt32(&req, 0);
-        WriteUint32(&req, RES_SYSCAP);
-        WriteUint32(&req, OP_ALL);
+        samgr_req_begin(&req, buf, sizeof(buf), 0, RES_SYSCAP, OP_ALL);
         WriteUint32(&req, start);
         uintptr_t msg = 0;
         if (lipc_samgr_call(&req, &reply, &msg) != ERR_NONE)

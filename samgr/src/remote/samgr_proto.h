@@ -9,13 +9,26 @@
 #ifndef LIPC_SAMGR_PROTO_H
 #define LIPC_SAMGR_PROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "serializer.h"
 
 #define SAMGR_INVALID_INDEX 0xFFFFFFFFu
 #define SAMGR_SERVICE "samgr"
 
 enum ResourceID { RES_ENDPOINT = 0, RES_FEATURE = 1, RES_SYSCAP = 2, RES_BUTT };
 enum OptionID { OP_GET = 0, OP_POST = 1, OP_PUT = 2, OP_DELETE = 3, OP_ALL = 4 };
+
+/* Starts a request to samgr in buf: samgr's router token (0), the resource
+ * and the option; objs = how many objects the request will carry. */
+static inline void samgr_req_begin(IpcIo *req, void *buf, size_t size, size_t objs, uint32_t res, uint32_t op)
+{
+    IpcIoInit(req, buf, size, objs);
+    WriteInt32(req, 0);
+    WriteUint32(req, res);
+    WriteUint32(req, op);
+}
 
 /* PolicyTrans types (permission_lite) */
 enum { POLICY_RANGE = 0, POLICY_FIXED = 1, POLICY_BUNDLENAME = 2 };

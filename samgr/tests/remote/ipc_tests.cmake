@@ -4,7 +4,8 @@ if(NOT SAMGR_HAS_REMOTE)
 endif()
 add_executable(samgr_test_remote test_remote.c)
 target_link_libraries(samgr_test_remote PRIVATE samgr Threads::Threads)
-target_include_directories(samgr_test_remote PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+target_include_directories(samgr_test_remote PRIVATE ${PROJECT_SOURCE_DIR}/tests/support
+  ${PROJECT_SOURCE_DIR}/samgr/src/remote)
 target_compile_definitions(samgr_test_remote PRIVATE
   LIPC_BROKER_PATH="$<TARGET_FILE:liteipcd>" SAMGR_SERVER_PATH="$<TARGET_FILE:samgr_server>")
 add_dependencies(samgr_test_remote liteipcd samgr_server)

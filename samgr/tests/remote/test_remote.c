@@ -26,6 +26,7 @@
 
 #include "lipc.h"
 #include "lipc_ipc.h"
+#include "samgr_proto.h"
 
 static struct lipc_test_broker g_broker;
 static char g_dir[256];
@@ -347,10 +348,7 @@ static void ghost_provider(int ready_fd)
 {
     char buf[256];
     IpcIo req;
-    IpcIoInit(&req, buf, sizeof(buf), 1);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, 0);   /* RES_ENDPOINT */
-    WriteUint32(&req, 1);   /* OP_POST */
+    samgr_req_begin(&req, buf, sizeof(buf), 1, RES_ENDPOINT, OP_POST);
     SvcIdentity ep = {lipc_gettid(), 1, 0};
     WriteRemoteObject(&req, &ep);
     CHECK(ghost_samgr_call(&req) > 0);
@@ -360,10 +358,7 @@ static void ghost_provider(int ready_fd)
     while (!g_ghost_tid)
         pthread_cond_wait(&g_gc, &g_gm);
     pthread_mutex_unlock(&g_gm);
-    IpcIoInit(&req, buf, sizeof(buf), 1);
-    WriteInt32(&req, 0);
-    WriteUint32(&req, 1);   /* RES_FEATURE */
-    WriteUint32(&req, 2);   /* OP_PUT */
+    samgr_req_begin(&req, buf, sizeof(buf), 1, RES_FEATURE, OP_PUT);
     WriteString(&req, "ghost");
     WriteBool(&req, false);
     WriteString(&req, "x");
@@ -412,10 +407,7 @@ static void test_gone_thread(void)
          * comes instead */
         char buf[128];
         IpcIo req, reply;
-        IpcIoInit(&req, buf, sizeof(buf), 0);
-        WriteInt32(&req, 0);
-        WriteUint32(&req, 1);   /* RES_FEATURE */
-        WriteUint32(&req, 0);   /* OP_GET */
+        samgr_req_begin(&req, buf, sizeof(buf), 0, RES_FEATURE, OP_GET);
         WriteString(&req, "ghost");
         WriteBool(&req, false);
         WriteString(&req, "x");
