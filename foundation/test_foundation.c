@@ -124,9 +124,7 @@ int main(void)
         CHECK(read(in[0], &b, 1) == 1);   /* foundation terminated */
         CHECK_EQ(rt_call(a, CALC_ADD, 1, 2, &v), ERR_DEAD_OBJECT);
         CHECK_EQ(call_str(e, ECHO_UPPER, "x", text, sizeof(text)), ERR_DEAD_OBJECT);
-        for (int k = 0; k < 100 && SAMGR_GetInstance()->GetFeatureApi(CALC_SERVICE, CALC_FEATURE_ARITH); k++)
-            usleep(20000);
-        CHECK(SAMGR_GetInstance()->GetFeatureApi(CALC_SERVICE, CALC_FEATURE_ARITH) == NULL);
+        rt_wait_dropped(CALC_SERVICE, CALC_FEATURE_ARITH);
         _exit(0);
     }
     close(in[0]);

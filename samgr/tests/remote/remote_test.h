@@ -43,6 +43,14 @@ static inline pid_t rt_server_start(const char *policy, const char *syscap)
     return pid;
 }
 
+/* Waits (at most 2 s) until samgr has dropped svc/feat; checks it did. */
+static inline void rt_wait_dropped(const char *svc, const char *feat)
+{
+    for (int i = 0; i < 100 && SAMGR_GetInstance()->GetFeatureApi(svc, feat); i++)
+        usleep(20000);
+    CHECK(SAMGR_GetInstance()->GetFeatureApi(svc, feat) == NULL);
+}
+
 static inline void rt_kill(pid_t pid)
 {
     kill(pid, SIGKILL);

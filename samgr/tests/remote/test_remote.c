@@ -454,9 +454,7 @@ static void test_death(void)
             usleep(10000);
         CHECK_EQ(watch_last(), 0);
         /* the server dropped it */
-        for (int i = 0; i < 100 && SAMGR_GetInstance()->GetFeatureApi("calc", "add"); i++)
-            usleep(20000);
-        CHECK(SAMGR_GetInstance()->GetFeatureApi("calc", "add") == NULL);
+        rt_wait_dropped("calc", "add");
         CHECK(write(out[1], "r", 1) == 1);
         CHECK(read(in[0], &b, 1) == 1);   /* new provider started */
         CHECK_EQ(lipc_samgr_wait_service("calc", "add", 5000), 0);
